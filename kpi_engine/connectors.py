@@ -1,0 +1,70 @@
+"""What a connector is: a named class with settings that reads pages of canonical rows.
+
+The engine (``kpi_engine.sync``) owns loading: it coerces rows to the canonical types,
+merges them by primary key and saves each stream's cursor in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ConnectorSettings(BaseModel):
+    """Base for connector settings. Mark secrets with ``pydantic.SecretStr``: they are
+    read from environment variables or ``kpi.yaml`` and never printed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class Page:
+    """One page of rows for one canonical table.
+
+    ``origins`` (same length as ``rows``, optional) says where each row came from, such as
+    ``orders.csv:12``, so a bad row is reported at its place. ``cursor`` is saved for the
+    stream once the page is committed.
+    """
+
+    table: str
+    rows: list[dict[str, Any]]
+    stream: str | None = None
+    cursor: str | None = None
+    origins: list[str] | None = None
+    replace_all: bool = False  # the page is the stream's full content (files)
+
+
+@dataclass
+class SyncContext:
+    """What the engine tells a connector about this run."""
+
+    started_at: datetime
+    full_refresh: bool = False
+    cursors: dict[str, str | None] = field(default_factory=dict)
+    log: Any = None  # callable(str) for progress lines
+
+    def progress(self, message: str) -> None:
+        if self.log is not None:
+            self.log(message)
+
+
+class Connector:
+    """Subclass, set the class attributes and implement ``read``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    settings_model: ClassVar[type[ConnectorSettings]] = ConnectorSettings
+    tables: ClassVar[tuple[str, ...]] = ()
+    # True: all pages of a run commit together or not at all (file loads).
+    atomic: ClassVar[bool] = False
+
+    def __init__(self, settings: ConnectorSettings):
+        self.settings = settings
+
+    def read(self, context: SyncContext) -> Iterator[Page]:
+        """Yield pages of canonical rows, oldest first, for every stream."""
+        raise NotImplementedError

@@ -1,0 +1,68 @@
+"""Errors the engine reports to users: one line each, with a location when known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a spec file something was written (1-based line and column)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column or 1}"
+        return self.file
+
+
+class KpiError(Exception):
+    """A user error: bad input, unknown names, unsupported requests. Exit code 1."""
+
+    def __init__(self, message: str, location: Location | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location is not None:
+            return f"{self.location}: {self.message}"
+        return self.message
+
+
+class SpecError(KpiError):
+    """A problem in a spec file."""
+
+
+class SpecErrors(KpiError):
+    """Several spec problems found at once, reported one per line."""
+
+    def __init__(self, errors: list[KpiError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+class CompileError(KpiError):
+    """A request that cannot be compiled (unknown metric, unsupported grain, ...)."""
+
+
+class WarehouseError(KpiError):
+    """A warehouse could not be reached or refused a statement."""
+
+
+class SyncError(KpiError):
+    """A connector or load failed; nothing was written."""
+
+
+def did_you_mean(name: str, candidates: list[str] | set[str]) -> str:
+    """A ' (did you mean X?)' suffix for the closest candidate, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,227 @@
+"""Frozen pydantic models of spec files: sources and metrics.
+
+One ``Metric`` model covers every type; which fields a type needs is checked in
+``_check_fields_for_type`` so errors can say "a ratio needs 'numerator'" rather than
+listing every member of a union.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from ..errors import Location
+
+GRAINS = ("hour", "day", "week", "month", "quarter", "year")
+BASE_TYPES = ("sum", "count", "count_distinct", "avg", "min", "max", "median", "percentile")
+ADDITIVE_TYPES = ("sum", "count")
+METRIC_TYPES = BASE_TYPES + ("ratio", "derived", "cumulative", "offset", "snapshot")
+SNAPSHOT_AGGS = ("sum", "count", "avg", "min", "max")
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Grain = Literal["hour", "day", "week", "month", "quarter", "year"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    _location: Location | None = PrivateAttr(default=None)
+    _field_positions: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
+
+    @property
+    def location(self) -> Location | None:
+        return self._location
+
+    def field_location(self, field: str) -> Location | None:
+        """Where ``field`` was written, falling back to the object's own location."""
+        loc = self._location
+        if loc is None:
+            return None
+        line_col = self._field_positions.get(field)
+        return Location(loc.file, *line_col) if line_col else loc
+
+
+class Dimension(_Frozen):
+    """A column or expression a metric can be broken down by."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    expr: str | None = None
+    label: str | None = None
+
+    @property
+    def expression(self) -> str:
+        return self.expr or self.name
+
+
+class Join(_Frozen):
+    """A many-to-one LEFT JOIN from a source to another source (for dimensions, costs)."""
+
+    source: str
+    on: dict[str, str] = Field(description="local column -> column of the joined source")
+
+
+class Source(_Frozen):
+    """A semantic model: one table (or SQL query) with its time column and dimensions."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    table: str | None = None
+    sql: str | None = None
+    time: str | None = None
+    time_type: Literal["timestamp", "date"] = "timestamp"
+    primary_key: str | list[str] | None = None
+    filter: str | None = None
+    dimensions: tuple[Dimension, ...] = ()
+    joins: tuple[Join, ...] = ()
+    columns: tuple[str, ...] | None = None
+    description: str = ""
+
+    @field_validator("dimensions", mode="before")
+    @classmethod
+    def _dimension_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _table_or_sql(self) -> Source:
+        if bool(self.table) == bool(self.sql):
+            raise ValueError("a source needs exactly one of 'table' or 'sql'")
+        return self
+
+    def dimension(self, name: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.name == name), None)
+
+
+class Benchmark(_Frozen):
+    """A range a source document quotes, shown beside the value."""
+
+    label: str = ""
+    min: float | None = None
+    max: float | None = None
+    value: float | None = None
+    note: str = ""
+    source: str = ""
+
+
+class Target(_Frozen):
+    """A goal for a period: an absolute value or a change against a baseline period."""
+
+    period: str = Field(description="year (2024), quarter (2024-Q3), month (2024-05) or range")
+    value: float | None = None
+    change: float | None = Field(default=None, description="relative change, 0.5 = +50%")
+    note: str = ""
+
+
+class Window(_Frozen):
+    count: int = Field(gt=0)
+    grain: Grain
+
+
+class Offset(_Frozen):
+    periods: int = Field(default=1, gt=0)
+    grain: Grain | None = Field(default=None, description="None: periods of the requested grain")
+
+
+class PerEntity(_Frozen):
+    """Aggregate per entity (customer) first; ``measures`` are aggregate expressions."""
+
+    key: str
+    measures: dict[str, str]
+    lifetime: bool = Field(
+        default=False,
+        description="measures over the entity's whole history up to the period end, "
+        "not only within the period",
+    )
+
+
+class Metric(_Frozen):
+    name: str = Field(pattern=NAME_PATTERN)
+    type: Literal[
+        "sum", "count", "count_distinct", "avg", "min", "max", "median", "percentile",
+        "ratio", "derived", "cumulative", "offset", "snapshot",
+    ]
+    label: dict[str, str] = Field(default_factory=dict)
+    description: str = ""
+    domain: str = "custom"
+    unit: str = "number"
+    direction: Literal["higher_is_better", "lower_is_better", "neutral"] = "higher_is_better"
+    # base aggregations and snapshots
+    source: str | None = None
+    expr: str | None = None
+    filter: str | None = None
+    percentile: float | None = Field(default=None, gt=0, lt=1)
+    per: PerEntity | None = None
+    # snapshot
+    agg: Literal["sum", "count", "avg", "min", "max"] | None = None
+    snapshot_by: tuple[str, ...] = ()
+    # ratio
+    numerator: str | None = None
+    denominator: str | None = None
+    # cumulative and offset
+    metric: str | None = None
+    window: Window | None = None
+    grain_to_date: Grain | None = None
+    offset: Offset | None = None
+    # presentation and governance
+    benchmarks: tuple[Benchmark, ...] = ()
+    targets: tuple[Target, ...] = ()
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
+    aliases: tuple[str, ...] = ()
+    hidden: bool = Field(default=False, description="a building block not shown by 'kpi list'")
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("label", mode="before")
+    @classmethod
+    def _label_shorthand(cls, value: Any) -> Any:
+        return {"en": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_fields_for_type(self) -> Metric:
+        need, allow = _FIELDS_BY_TYPE[self.type]
+        for field in need:
+            if getattr(self, field) in (None, ()):
+                raise ValueError(f"a metric of type {self.type} needs {field!r}")
+        typed = {"source", "expr", "filter", "percentile", "per", "agg", "snapshot_by",
+                 "numerator", "denominator", "metric", "window", "grain_to_date", "offset"}
+        for field in sorted(typed - set(need) - set(allow)):
+            if getattr(self, field) not in (None, ()):
+                raise ValueError(f"{field!r} does not apply to a metric of type {self.type}")
+        if self.type == "cumulative" and self.window and self.grain_to_date:
+            raise ValueError("a cumulative metric takes 'window' or 'grain_to_date', not both")
+        return self
+
+    def label_in(self, lang: str) -> str:
+        return self.label.get(lang) or self.label.get("en") or self.name.replace("_", " ")
+
+    @property
+    def is_base(self) -> bool:
+        return self.type in BASE_TYPES
+
+
+_BASE_NEED: tuple[str, ...] = ("source",)
+_BASE_ALLOW = ("expr", "filter", "per")
+_FIELDS_BY_TYPE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "sum": (("source", "expr"), ("filter", "per")),
+    "count": (_BASE_NEED, _BASE_ALLOW),
+    "count_distinct": (("source", "expr"), ("filter", "per")),
+    "avg": (("source", "expr"), ("filter", "per")),
+    "min": (("source", "expr"), ("filter", "per")),
+    "max": (("source", "expr"), ("filter", "per")),
+    "median": (("source", "expr"), ("filter", "per")),
+    "percentile": (("source", "expr", "percentile"), ("filter", "per")),
+    "ratio": (("numerator", "denominator"), ()),
+    "derived": (("expr",), ()),
+    "cumulative": (("metric",), ("window", "grain_to_date")),
+    "offset": (("metric", "offset"), ()),
+    "snapshot": (("source", "snapshot_by"), ("expr", "filter", "agg")),
+}
+
+
+class SpecFile(_Frozen):
+    """One YAML file: its sources and metrics, written in one SQL dialect."""
+
+    dialect: str = "duckdb"
+    sources: tuple[Source, ...] = ()
+    metrics: tuple[Metric, ...] = ()

@@ -1,0 +1,1 @@
+"""The shipped KPI catalog: one YAML file per domain."""
