@@ -128,11 +128,6 @@ class PerEntity(_Frozen):
 
     key: str
     measures: dict[str, str]
-    lifetime: bool = Field(
-        default=False,
-        description="measures over the entity's whole history up to the period end, "
-        "not only within the period",
-    )
 
 
 class Metric(_Frozen):

@@ -1,0 +1,38 @@
+"""What every command needs: the project file, the registry, a warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from ..project import Project, load_project
+from ..registry import Registry, load_registry
+
+
+@dataclass
+class AppContext:
+    project_path: str | None = None
+    extra_specs: list[str] = field(default_factory=list)
+    debug: bool = False
+
+    @cached_property
+    def project(self) -> Project:
+        return load_project(self.project_path)
+
+    def spec_folders(self) -> list[Path]:
+        return [*self.project.spec_folders(), *(Path(p) for p in self.extra_specs)]
+
+    @cached_property
+    def registry(self) -> Registry:
+        return load_registry(self.spec_folders())
+
+    def warehouse_url(self, url: str | None) -> str:
+        from ..warehouses.connect import DEFAULT_URL
+
+        return url or self.project.warehouse or DEFAULT_URL
+
+    def connect(self, url: str | None):
+        from ..warehouses.connect import connect
+
+        return connect(self.warehouse_url(url), self.project.schema_)

@@ -1,0 +1,393 @@
+"""Compile a request into ONE SQL statement.
+
+Layers of the statement (all sqlglot ASTs; user input is parsed, never pasted):
+1. scans    one CTE per source and aggregation kind, reading the source once
+2. history  scans without the lower date bound, for cumulative metrics
+3. keys     every (period, dimensions) row to output: the union of the scans' keys and,
+            for a plain time series with a date range, a spine of all periods
+4. values   keys LEFT JOIN each scan (null-safe on dimensions); ratios and derived
+            metrics are computed here from the scans' columns
+5. final    period offsets (previous period, same period last year) join ``values`` to
+            itself at a shifted period; the output is limited to the requested range
+
+LEFT JOINs from ``keys`` are used instead of chained FULL OUTER JOINs: same result, and
+MySQL/MariaDB have no FULL OUTER JOIN.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlglot import exp
+
+from ..errors import CompileError, did_you_mean
+from ..graph import build_graph
+from ..registry import Registry
+from ..specs.expressions import UnsafeExpression, parse_expression
+from ..specs.models import Metric
+from .dialects import adapter_for
+from .request import CompiledQuery, Request, check_dialect
+from .scans import (Scan, ScanContext, build_scan, metric_filter_expr, metric_value_expr,
+                    parse_in)
+from .timeline import GRAIN_ORDER, local_midnight_utc, period_starts, shift
+
+_ZERO_WHEN_EMPTY = ("sum", "count", "count_distinct")
+
+
+class Compiler:
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.graph = build_graph(registry)
+
+    def compile(self, request: Request) -> CompiledQuery:
+        check_dialect(request.dialect)
+        return _Plan(self.registry, request).build()
+
+
+class _Plan:
+    def __init__(self, registry: Registry, request: Request):
+        self.registry = registry
+        self.request = request
+        self.adapter = adapter_for(request.dialect)
+        self.names = [registry.metric(n).name for n in request.metrics]
+        self.scans: dict[tuple, Scan] = {}
+        self.cumulative: dict[str, tuple[Metric, Scan, str]] = {}
+        self.values: dict[str, exp.Expression] = {}  # metric -> expression in ``values``
+        self.offset_joins: dict[tuple[int, str], str] = {}  # (periods, unit) -> alias
+        self._offset_memo: dict[str, bool] = {}
+        self.since = request.since
+        self.grain = request.grain
+        self.dims = tuple(request.dimensions)
+        where = []
+        for sql in request.where:
+            try:
+                where.append(parse_expression(sql, "duckdb").tree)
+            except UnsafeExpression as exc:
+                raise CompileError(f"--where {sql!r}: {exc}") from None
+        self.ctx = ScanContext(
+            adapter=self.adapter, grain=request.grain, dimensions=self.dims,
+            since=request.since, until=request.until, timezone=request.timezone,
+            week_start=request.week_start, schema=request.schema, where=tuple(where),
+            sources=registry.sources,
+            source_dialects={n: registry.dialect_of_source(n) for n in registry.sources})
+
+    # -- dependency questions ----------------------------------------------------------
+    def uses_offset(self, name: str) -> bool:
+        if name not in self._offset_memo:
+            metric = self.registry.metrics[name]
+            from ..specs.dependencies import metric_dependencies
+
+            deps = metric_dependencies(metric, self.registry.dialect_of_metric(name))
+            self._offset_memo[name] = metric.type == "offset" or any(
+                self.uses_offset(d) for d in deps)
+        return self._offset_memo[name]
+
+    # -- the values layer -----------------------------------------------------------------
+    def value(self, name: str) -> exp.Expression:
+        """``name`` as an expression over scan columns (no offsets)."""
+        if name in self.values:
+            return self.values[name].copy()
+        metric = self.registry.metrics[name]
+        dialect = self.registry.dialect_of_metric(name)
+        if metric.is_base or metric.type == "snapshot":
+            result = self._base(metric, dialect)
+        elif metric.type == "ratio":
+            num = self._over_metrics(metric.numerator or "", dialect, self.value)
+            den = self._over_metrics(metric.denominator or "", dialect, self.value)
+            result = self.adapter.safe_divide(num, den)
+        elif metric.type == "derived":
+            result = self._over_metrics(metric.expr or "", dialect, self.value)
+        elif metric.type == "cumulative":
+            result = self._cumulative(metric)
+        else:
+            raise CompileError(f"metric {name!r} ({metric.type}) cannot be computed here")
+        self.values[name] = result
+        return result.copy()
+
+    def _over_metrics(self, sql: str, dialect: str, resolve) -> exp.Expression:
+        """An expression over metric names, each replaced by its own expression."""
+        tree = parse_in(sql, dialect).copy()
+
+        def substitute(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column):
+                return exp.Paren(this=resolve(self.registry.metric(node.name).name))
+            return node
+
+        tree = tree.transform(substitute, copy=False)
+        # Division in a metric formula is NULL on a zero denominator, never an error.
+        return tree.transform(
+            lambda n: self.adapter.safe_divide(n.this, n.expression)
+            if isinstance(n, exp.Div) and not n.args.get("_kpi_safe") else n, copy=False)
+
+    def _scan(self, metric: Metric, history: bool = False) -> Scan:
+        source = self.registry.source(metric.source or "")
+        if metric.type == "snapshot":
+            key: tuple = ("snapshot", source.name, metric.snapshot_by, metric.filter)
+            kind = "snapshot"
+        elif metric.per:
+            key = ("entity", source.name, metric.per.key,
+                   tuple(sorted(metric.per.measures.items())), history)
+            kind = "entity"
+        else:
+            key = ("agg", source.name, history)
+            kind = "agg"
+        if key not in self.scans:
+            prefix = "history" if history else "scan"
+            suffix = {"agg": "", "entity": f"_per_{metric.per.key}" if metric.per else "",
+                      "snapshot": "_snapshot"}[kind]
+            name = f"{prefix}_{source.name}{suffix}"
+            taken = {s.name for s in self.scans.values()}
+            base, n = name, 2
+            while name in taken:
+                name, n = f"{base}_{n}", n + 1
+            self.scans[key] = Scan(name=name, source=source, kind=kind, history=history,
+                                   per=metric.per, snapshot_by=metric.snapshot_by,
+                                   snapshot_filter=metric.filter if kind == "snapshot"
+                                   else None)
+        return self.scans[key]
+
+    def _aggregate_column(self, metric: Metric, history: bool = False) -> tuple[Scan, str]:
+        scan = self._scan(metric, history)
+        dialect = self.registry.dialect_of_metric(metric.name)
+        source = scan.source
+        expr = metric_value_expr(metric, source, dialect)
+        if metric.type == "snapshot":
+            func = metric.agg or ("sum" if metric.expr else "count")
+            filt = None
+        else:
+            func, filt = metric.type, metric_filter_expr(metric, source, dialect)
+        alias = scan.add(func, expr, filt, metric.name, metric.percentile)
+        return scan, alias
+
+    def _base(self, metric: Metric, dialect: str) -> exp.Expression:
+        scan, alias = self._aggregate_column(metric)
+        col: exp.Expression = exp.column(alias, scan.name)
+        func = metric.agg if metric.type == "snapshot" else metric.type
+        if func in _ZERO_WHEN_EMPTY or (metric.type == "snapshot" and func in (None, "count")):
+            col = exp.Coalesce(this=col, expressions=[exp.Literal.number(0)])
+        return col
+
+    def _cumulative(self, metric: Metric) -> exp.Expression:
+        if self.grain == "all":
+            raise CompileError(f"metric {metric.name!r} is cumulative: evaluate it at a time "
+                               "grain (day, week, month, ...), not 'all'")
+        base = self.registry.metrics[metric.metric or ""]
+        if metric.window and GRAIN_ORDER[metric.window.grain] < GRAIN_ORDER[self.grain]:
+            raise CompileError(
+                f"metric {metric.name!r} has a {metric.window.count}-{metric.window.grain} "
+                f"window, finer than the requested grain {self.grain!r}")
+        if metric.grain_to_date and GRAIN_ORDER[metric.grain_to_date] < GRAIN_ORDER[self.grain]:
+            raise CompileError(f"metric {metric.name!r} is {metric.grain_to_date}-to-date: "
+                               f"evaluate it at {metric.grain_to_date} grain or finer")
+        scan, alias = self._aggregate_column(base, history=True)
+        cte = f"cumulative_{metric.name}"
+        self.cumulative[metric.name] = (metric, scan, alias)
+        return exp.Coalesce(this=exp.column("value", cte), expressions=[exp.Literal.number(0)])
+
+    # -- the final layer --------------------------------------------------------------------
+    def final(self, name: str) -> exp.Expression:
+        """``name`` in the final select: a column of ``values`` or an offset lookup."""
+        if not self.uses_offset(name):
+            self.value(name)
+            return exp.column(name, "cur")
+        metric = self.registry.metrics[name]
+        dialect = self.registry.dialect_of_metric(name)
+        if metric.type == "offset":
+            assert metric.offset is not None
+            target = self.registry.metrics[metric.metric or ""]
+            self.value(target.name)
+            alias = self._offset_alias(metric)
+            col: exp.Expression = exp.column(target.name, alias)
+            if target.type in _ZERO_WHEN_EMPTY:
+                col = exp.Coalesce(this=col, expressions=[exp.Literal.number(0)])
+            return col
+        if metric.type == "ratio":
+            num = self._over_metrics(metric.numerator or "", dialect, self.final)
+            den = self._over_metrics(metric.denominator or "", dialect, self.final)
+            return self.adapter.safe_divide(num, den)
+        if metric.type == "derived":
+            return self._over_metrics(metric.expr or "", dialect, self.final)
+        raise CompileError(f"metric {name!r} cannot use an offset here")
+
+    def _offset_step(self, metric: Metric) -> tuple[int, str]:
+        assert metric.offset is not None
+        if self.grain == "all":
+            raise CompileError(f"metric {metric.name!r} compares with an earlier period: "
+                               "evaluate it at a time grain, not 'all'")
+        unit = metric.offset.grain or self.grain
+        periods = metric.offset.periods
+        if GRAIN_ORDER[unit] < GRAIN_ORDER[self.grain]:
+            raise CompileError(f"metric {metric.name!r} offsets by {unit}, finer than the "
+                               f"requested grain {self.grain!r}")
+        if self.grain == "week" and unit != "week":
+            # The same week last year is 52 weeks back, so it starts on the same weekday.
+            weeks = {"month": 4, "quarter": 13, "year": 52}[unit]
+            return periods * weeks, "week"
+        return periods, unit
+
+    def _offset_alias(self, metric: Metric) -> str:
+        step = self._offset_step(metric)
+        if step not in self.offset_joins:
+            self.offset_joins[step] = f"offset_{len(self.offset_joins) + 1}"
+        return self.offset_joins[step]
+
+    # -- assembly ---------------------------------------------------------------------------
+    def build(self) -> CompiledQuery:
+        outputs = {name: self.final(name) for name in self.names}
+        if self.offset_joins and self.request.since:
+            # Offsets read earlier periods: extend every scan back by the largest step.
+            earliest = min(shift(datetime.combine(self.request.since, datetime.min.time()),
+                                 -n, unit) for n, unit in self.offset_joins)
+            self.ctx.since = earliest.date()
+        scan_ctes = {scan.name: build_scan(self.ctx, scan) for scan in self.scans.values()}
+        range_scans = [s for s in self.scans.values() if not s.history]
+        key_cols = (["period"] if self.grain != "all" else []) + list(self.dims)
+        self._check_dimensions()
+        with_: list[tuple[str, exp.Expression]] = list(scan_ctes.items())
+        spine = self._spine()
+        if key_cols:
+            with_.append(("keys", self._keys(key_cols, spine)))
+            for name, (metric, scan, alias) in self.cumulative.items():
+                with_.append((f"cumulative_{name}", self._cumulative_cte(metric, scan, alias)))
+        values = self._values_select(key_cols, range_scans)
+        if self.offset_joins:
+            with_.append(("metric_values", values))
+            final = self._final_select(key_cols, outputs)
+        else:
+            final = self._project(values, key_cols)
+        for name, cte in with_:
+            final = final.with_(name, as_=cte)
+        sql = final.sql(dialect=self.request.dialect, pretty=True)
+        return CompiledQuery(sql=sql, dialect=self.request.dialect, metrics=list(self.names),
+                             dimensions=list(self.dims), grain=self.grain, tree=final,
+                             units={n: self.registry.metrics[n].unit for n in self.names})
+
+    def _check_dimensions(self) -> None:
+        if not self.dims:
+            return
+        scans = [s for s in self.scans.values() if not s.history] or list(self.scans.values())
+        if not any(set(self.dims) <= set(s.dims) for s in scans):
+            available = sorted({d.name for s in scans for d in s.source.dimensions})
+            missing = [d for d in self.dims if not any(d in s.dims for s in scans)]
+            name = missing[0] if missing else self.dims[0]
+            raise CompileError(
+                f"dimension {name!r} is not available for "
+                f"{', '.join(self.names)}{did_you_mean(name, available)} "
+                f"(available: {', '.join(available) or 'none'})")
+
+    def _spine(self) -> exp.Expression | None:
+        req = self.request
+        if self.grain == "all" or self.dims or not (self.ctx.since and req.until):
+            return None
+        starts = period_starts(self.ctx.since, req.until, self.grain, req.week_start)
+        if not starts:
+            return None
+        rows = [exp.Tuple(expressions=[self.adapter.timestamp_literal(s)]) for s in starts]
+        return exp.select("period").from_(exp.Values(
+            expressions=rows, alias=exp.TableAlias(this=exp.to_identifier("spine"),
+                                                   columns=[exp.to_identifier("period")])))
+
+    def _keys(self, key_cols: list[str], spine: exp.Expression | None) -> exp.Expression:
+        parts: list[exp.Expression] = []
+        for scan in self.scans.values():
+            if not set(self.dims) <= set(scan.dims):
+                continue
+            part = exp.select(*[exp.column(c) for c in key_cols]).from_(scan.name)
+            if scan.history and self.ctx.since and self.grain != "all":
+                since_local = datetime.combine(self.ctx.since, datetime.min.time())
+                part = part.where(exp.column("period").__ge__(
+                    self.adapter.timestamp_literal(since_local)))
+            parts.append(part)
+        if spine is not None:
+            parts.append(spine)
+        union = parts[0]
+        for part in parts[1:]:
+            union = exp.union(union, part, distinct=True)
+        if len(parts) == 1:
+            union = union.distinct() if isinstance(union, exp.Select) else union
+        return union
+
+    def _join_on(self, key_cols: list[str], left: str, right: str,
+                 right_cols: tuple[str, ...] | None = None) -> exp.Expression:
+        conds = []
+        for c in key_cols:
+            if c != "period" and right_cols is not None and c not in right_cols:
+                continue
+            a, b = exp.column(c, left), exp.column(c, right)
+            conds.append(a.eq(b) if c == "period" else self.adapter.null_safe_eq(a, b))
+        return exp.and_(*conds) if conds else exp.true()
+
+    def _values_select(self, key_cols: list[str], scans: list[Scan]) -> exp.Select:
+        select = exp.select(*[exp.column(c, "keys") for c in key_cols])
+        if key_cols:
+            select = select.from_("keys")
+            for scan in scans:
+                select = select.join(scan.name, on=self._join_on(key_cols, "keys", scan.name,
+                                                                  scan.dims), join_type="left")
+            for name in self.cumulative:
+                cte = f"cumulative_{name}"
+                select = select.join(cte, on=self._join_on(key_cols, "keys", cte),
+                                     join_type="left")
+        else:
+            first, *rest = scans
+            select = select.from_(first.name)
+            for scan in rest:
+                select = select.join(scan.name, join_type="cross")
+        if self.offset_joins:
+            for name, expr in self.values.items():
+                select = select.select(expr.copy().as_(name))
+        return select
+
+    def _project(self, values: exp.Select, key_cols: list[str]) -> exp.Select:
+        select = values
+        for name in self.names:
+            select = select.select(self.values[name].copy().as_(name))
+        if key_cols:
+            select = select.order_by(*[exp.column(c, "keys") for c in key_cols])
+        return select
+
+    def _final_select(self, key_cols: list[str], outputs: dict[str, exp.Expression]
+                      ) -> exp.Select:
+        select = exp.select(*[exp.column(c, "cur") for c in key_cols]).from_(
+            exp.to_table("metric_values").as_("cur"))
+        for (periods, unit), alias in self.offset_joins.items():
+            shifted = self.adapter.add(exp.column("period", "cur"), -periods, unit)
+            on = exp.and_(exp.column("period", alias).eq(shifted),
+                          *[self.adapter.null_safe_eq(exp.column(d, alias), exp.column(d, "cur"))
+                            for d in self.dims])
+            select = select.join(exp.to_table("metric_values").as_(alias), on=on,
+                                 join_type="left")
+        for name, expr in outputs.items():
+            select = select.select(expr.as_(name))
+        if self.request.since:
+            since_local = datetime.combine(self.request.since, datetime.min.time())
+            select = select.where(exp.column("period", "cur").__ge__(
+                self.adapter.timestamp_literal(since_local)))
+        return select.order_by(*[exp.column(c, "cur") for c in key_cols])
+
+    def _cumulative_cte(self, metric: Metric, scan: Scan, alias: str) -> exp.Select:
+        key_cols = ["period", *self.dims]
+        h, k = "h", "keys"
+        conds = [exp.column("period", h).__le__(exp.column("period", k))]
+        if metric.window:
+            lower = self.adapter.add(exp.column("period", k), -metric.window.count,
+                                     metric.window.grain)
+            conds.append(exp.column("period", h).__gt__(lower))
+        if metric.grain_to_date:
+            start = self.adapter.truncate(exp.column("period", k), metric.grain_to_date,
+                                          self.request.week_start)
+            conds.append(exp.column("period", h).__ge__(start))
+        for d in self.dims:
+            if d in scan.dims:
+                conds.append(self.adapter.null_safe_eq(exp.column(d, h), exp.column(d, k)))
+        return (exp.select(*[exp.column(c, k) for c in key_cols],
+                           exp.Sum(this=exp.column(alias, h)).as_("value"))
+                .from_(k).join(exp.to_table(scan.name).as_(h), on=exp.and_(*conds))
+                .group_by(*[exp.column(c, k) for c in key_cols]))
+
+
+def compile_request(registry: Registry, request: Request) -> CompiledQuery:
+    return Compiler(registry).compile(request)
+
+
+__all__ = ["Compiler", "compile_request", "Request", "date"]

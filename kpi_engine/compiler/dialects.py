@@ -1,0 +1,111 @@
+"""Per-dialect pieces of SQL that sqlglot cannot transpile faithfully on its own.
+
+The compiler builds every query as a sqlglot AST. Where engines disagree on semantics
+(time zones, truncation, percentiles, division), it asks a ``DialectAdapter`` for the
+node to use. The base adapter relies on sqlglot's transpilation; subclasses override
+what must differ. ``adapter_for`` picks the adapter by dialect name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlglot import exp
+
+DIALECTS = ("duckdb", "postgres", "mysql", "sqlite", "bigquery", "snowflake", "redshift",
+            "spark", "databricks", "trino", "clickhouse")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class DialectAdapter:
+    dialect = "duckdb"
+    exact_percentiles = True
+
+    # -- time ------------------------------------------------------------------------
+    def local_time(self, ts: exp.Expression, tz: str) -> exp.Expression:
+        """A UTC timestamp column as wall-clock time in the store's timezone."""
+        if tz.upper() == "UTC":
+            return ts
+        return exp.ConvertTimezone(source_tz=exp.Literal.string("UTC"),
+                                   target_tz=exp.Literal.string(tz), timestamp=ts)
+
+    def as_timestamp(self, e: exp.Expression) -> exp.Expression:
+        return exp.cast(e, exp.DataType.build("timestamp"))
+
+    def truncate(self, ts: exp.Expression, grain: str, week_start: str = "monday"
+                 ) -> exp.Expression:
+        """Start of the ``grain`` period containing local timestamp ``ts``."""
+        if grain == "week" and week_start != "monday":
+            # Weeks truncate to Monday; shift so the chosen day lands on Monday, then back.
+            shift = (7 - WEEKDAYS.index(week_start)) % 7
+            moved = self.add(ts, shift, "day")
+            return self.add(self._trunc(moved, "week"), -shift, "day")
+        return self._trunc(ts, grain)
+
+    def _trunc(self, ts: exp.Expression, grain: str) -> exp.Expression:
+        return exp.TimestampTrunc(this=ts, unit=exp.Var(this=grain.upper()))
+
+    def add(self, ts: exp.Expression, amount: int, unit: str) -> exp.Expression:
+        """``ts`` plus ``amount`` units (day, week, month, quarter, year, hour)."""
+        if amount == 0:
+            return ts
+        if unit == "quarter":
+            amount, unit = amount * 3, "month"
+        if unit == "week":
+            amount, unit = amount * 7, "day"
+        return exp.TimestampAdd(this=ts, expression=exp.Literal.number(amount),
+                                unit=exp.Var(this=unit.upper()))
+
+    def timestamp_literal(self, value: datetime) -> exp.Expression:
+        return exp.cast(exp.Literal.string(value.strftime("%Y-%m-%d %H:%M:%S")),
+                        exp.DataType.build("timestamp"))
+
+    def date_literal(self, value: datetime) -> exp.Expression:
+        return exp.cast(exp.Literal.string(value.strftime("%Y-%m-%d")),
+                        exp.DataType.build("date"))
+
+    # -- aggregates ----------------------------------------------------------------------
+    def percentile(self, e: exp.Expression, q: float) -> exp.Expression:
+        return exp.PercentileCont(this=e, expression=exp.Literal.number(q))
+
+    def median(self, e: exp.Expression) -> exp.Expression:
+        return self.percentile(e, 0.5)
+
+    # -- arithmetic ----------------------------------------------------------------------
+    def to_float(self, e: exp.Expression) -> exp.Expression:
+        return exp.cast(e, exp.DataType.build("double"))
+
+    def safe_divide(self, num: exp.Expression, den: exp.Expression) -> exp.Expression:
+        """num / den as a float; NULL (never an error) when den is 0 or NULL."""
+        div = exp.Div(this=self.to_float(_paren(num)),
+                      expression=exp.Nullif(this=_paren(den), expression=exp.Literal.number(0)),
+                      typed=False, safe=False)
+        div.set("_kpi_safe", True)  # already guarded: formula rewriting leaves it alone
+        return div
+
+    def null_safe_eq(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        return exp.NullSafeEQ(this=a, expression=b)
+
+
+def _paren(e: exp.Expression) -> exp.Expression:
+    return e if isinstance(e, (exp.Column, exp.Literal, exp.Paren, exp.Func)) else exp.Paren(
+        this=e)
+
+
+_ADAPTERS: dict[str, type[DialectAdapter]] = {}
+
+
+def register_adapter(cls: type[DialectAdapter]) -> type[DialectAdapter]:
+    _ADAPTERS[cls.dialect] = cls
+    return cls
+
+
+def adapter_for(dialect: str) -> DialectAdapter:
+    from . import dialect_overrides  # noqa: F401 - registers the per-engine adapters
+
+    cls = _ADAPTERS.get(dialect)
+    if cls is None:
+        adapter = DialectAdapter()
+        adapter.dialect = dialect
+        return adapter
+    return cls()

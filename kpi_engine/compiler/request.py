@@ -1,0 +1,72 @@
+"""What to compute (a ``Request``) and what comes back from compiling it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlglot import exp
+
+from ..errors import CompileError
+from ..specs.models import GRAINS
+from .dialects import DIALECTS, WEEKDAYS
+
+REQUEST_GRAINS = (*GRAINS, "all")
+
+
+@dataclass(frozen=True)
+class Request:
+    metrics: tuple[str, ...]
+    grain: str = "month"
+    dimensions: tuple[str, ...] = ()
+    since: date | None = None  # inclusive, store timezone
+    until: date | None = None  # exclusive, store timezone
+    where: tuple[str, ...] = ()  # filters over dimensions, e.g. "channel = 'website'"
+    timezone: str = "UTC"
+    week_start: str = "monday"
+    dialect: str = "duckdb"
+    schema: str | None = None  # schema holding the canonical tables
+
+    def __post_init__(self) -> None:
+        if not self.metrics:
+            raise CompileError("no metric requested")
+        if self.grain not in REQUEST_GRAINS:
+            raise CompileError(f"unknown grain {self.grain!r}: use one of "
+                               f"{', '.join(REQUEST_GRAINS)}")
+        if self.week_start not in WEEKDAYS:
+            raise CompileError(f"unknown week start {self.week_start!r}: use one of "
+                               f"{', '.join(WEEKDAYS)}")
+        if self.since and self.until and self.since >= self.until:
+            raise CompileError(f"--since {self.since} must be before --until {self.until}")
+        if len(set(self.dimensions)) != len(self.dimensions):
+            raise CompileError("a dimension is listed twice")
+        _check_timezone(self.timezone)
+
+
+def _check_timezone(tz: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CompileError(f"unknown timezone {tz!r} (use an IANA name such as "
+                           "'Asia/Ho_Chi_Minh')") from None
+
+
+@dataclass
+class CompiledQuery:
+    sql: str
+    dialect: str
+    metrics: list[str]
+    dimensions: list[str]
+    grain: str
+    tree: exp.Expression = field(repr=False)
+    units: dict[str, str] = field(default_factory=dict)
+
+
+def check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        from ..errors import did_you_mean
+
+        raise CompileError(f"unsupported dialect {dialect!r}{did_you_mean(dialect, DIALECTS)}"
+                           f": use one of {', '.join(DIALECTS)}")

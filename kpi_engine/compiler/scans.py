@@ -1,0 +1,332 @@
+"""Scans: one CTE per source (and per kind of aggregation) that reads the source ONCE
+and computes every aggregate the request needs from it, grouped by period and the
+requested dimensions the source has.
+
+Kinds:
+- ``agg``: plain aggregates; metric filters become CASE WHEN inside the aggregate so
+  metrics with different filters still share the scan.
+- ``entity``: aggregate per entity (customer) first, then across entities.
+- ``snapshot``: semi-additive; keep each entity's last row in the period, then aggregate.
+``history`` scans (for cumulative metrics) ignore the lower bound of the date range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlglot import exp
+
+from ..errors import CompileError
+from ..specs.expressions import parse_expression, parse_query
+from ..specs.models import Metric, PerEntity, Source
+from .dialects import DialectAdapter
+from .timeline import local_midnight_utc
+
+SOURCE_ALIAS = "t"
+
+
+@dataclass
+class ScanContext:
+    """What every scan needs to know about the request."""
+
+    adapter: DialectAdapter
+    grain: str
+    dimensions: tuple[str, ...]
+    since: date | None
+    until: date | None
+    timezone: str
+    week_start: str
+    schema: str | None
+    where: tuple[exp.Expression, ...]  # parsed request filters over dimension names
+    sources: dict[str, Source]
+    source_dialects: dict[str, str]
+
+
+@dataclass
+class Aggregate:
+    alias: str
+    func: str
+    expr: exp.Expression | None
+    filter: exp.Expression | None
+    percentile: float | None = None
+
+
+@dataclass
+class Scan:
+    name: str
+    source: Source
+    kind: str  # agg | entity | snapshot
+    history: bool = False
+    per: PerEntity | None = None
+    snapshot_by: tuple[str, ...] = ()
+    snapshot_filter: str | None = None
+    aggregates: dict[tuple, Aggregate] = field(default_factory=dict)
+    dims: tuple[str, ...] = ()
+
+    def add(self, func: str, expr: exp.Expression | None, filt: exp.Expression | None,
+            alias_hint: str, percentile: float | None = None) -> str:
+        """The column computing this aggregate, added once however many metrics need it."""
+        key = (func, expr.sql() if expr is not None else None,
+               filt.sql() if filt is not None else None, percentile)
+        if key not in self.aggregates:
+            alias = alias_hint
+            taken = {a.alias for a in self.aggregates.values()}
+            n = 2
+            while alias in taken:
+                alias, n = f"{alias_hint}_{n}", n + 1
+            self.aggregates[key] = Aggregate(alias, func, expr, filt, percentile)
+        return self.aggregates[key].alias
+
+
+# -- expressions in a source's row context ------------------------------------------------
+def qualify(tree: exp.Expression, source: Source) -> exp.Expression:
+    """Point unqualified columns at the source alias and ``join.col`` at the join alias."""
+    tree = tree.copy()
+    for col in list(tree.find_all(exp.Column)):
+        prefix = col.table
+        if not prefix or prefix == source.name:
+            col.set("table", exp.to_identifier(SOURCE_ALIAS))
+        else:
+            col.set("table", exp.to_identifier(f"j_{prefix}"))
+    return tree
+
+
+def parse_in(sql: str, dialect: str, **kw) -> exp.Expression:
+    return parse_expression(sql, dialect, **kw).tree
+
+
+def source_from(ctx: ScanContext, source: Source) -> exp.Expression:
+    """FROM <table or (query)> AS t, LEFT JOIN each joined source."""
+    dialect = ctx.source_dialects.get(source.name, "duckdb")
+    if source.table:
+        relation: exp.Expression = exp.table_(source.table, db=ctx.schema,
+                                              alias=SOURCE_ALIAS)
+    else:
+        query = _qualify_tables(parse_query(source.sql or "", dialect), ctx.schema)
+        relation = exp.Subquery(this=query, alias=exp.TableAlias(
+            this=exp.to_identifier(SOURCE_ALIAS)))
+    return relation
+
+
+def join_clauses(ctx: ScanContext, source: Source) -> list[exp.Join]:
+    joins = []
+    for join in source.joins:
+        other = ctx.sources[join.source]
+        alias = f"j_{join.source}"
+        if other.table:
+            rel: exp.Expression = exp.table_(other.table, db=ctx.schema, alias=alias)
+        else:
+            q = _qualify_tables(parse_query(other.sql or "",
+                                            ctx.source_dialects.get(other.name, "duckdb")),
+                                ctx.schema)
+            rel = exp.Subquery(this=q, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+        cond = exp.and_(*[exp.EQ(this=exp.column(local, SOURCE_ALIAS),
+                                 expression=exp.column(remote, alias))
+                          for local, remote in join.on.items()])
+        joins.append(exp.Join(this=rel, kind="LEFT", on=cond))
+    return joins
+
+
+def _qualify_tables(query: exp.Expression, schema: str | None) -> exp.Expression:
+    if not schema:
+        return query
+    query = query.copy()
+    ctes = {c.alias_or_name for c in query.find_all(exp.CTE)}
+    for table in query.find_all(exp.Table):
+        if not table.args.get("db") and table.name not in ctes:
+            table.set("db", exp.to_identifier(schema))
+    return query
+
+
+def time_column(source: Source) -> exp.Expression:
+    if not source.time:
+        raise CompileError(f"source {source.name!r} has no time column: set 'time' to "
+                           "evaluate it by period or date range")
+    return exp.column(source.time, SOURCE_ALIAS)
+
+
+def period_expr(ctx: ScanContext, source: Source) -> exp.Expression:
+    a = ctx.adapter
+    col = time_column(source)
+    if source.time_type == "date":
+        local = a.as_timestamp(col)
+    else:
+        local = a.local_time(col, ctx.timezone)
+    return a.truncate(local, ctx.grain, ctx.week_start)
+
+
+def range_conditions(ctx: ScanContext, source: Source, since: date | None,
+                     until: date | None) -> list[exp.Expression]:
+    """The date range pushed into the scan, on the raw column so indexes apply."""
+    if since is None and until is None:
+        return []
+    col = time_column(source)
+    conds = []
+    for bound, op in ((since, exp.GTE), (until, exp.LT)):
+        if bound is None:
+            continue
+        if source.time_type == "date":
+            lit = ctx.adapter.date_literal(datetime(bound.year, bound.month, bound.day))
+        else:
+            lit = ctx.adapter.timestamp_literal(local_midnight_utc(bound, ctx.timezone))
+        conds.append(op(this=col.copy(), expression=lit))
+    return conds
+
+
+def dimension_exprs(ctx: ScanContext, source: Source) -> dict[str, exp.Expression]:
+    """The requested dimensions this source has, as qualified expressions."""
+    out = {}
+    dialect = ctx.source_dialects.get(source.name, "duckdb")
+    for name in ctx.dimensions:
+        dim = source.dimension(name)
+        if dim is not None:
+            out[name] = qualify(parse_in(dim.expression, dialect), source)
+    return out
+
+
+def where_filters(ctx: ScanContext, source: Source, dims: dict[str, exp.Expression]
+                  ) -> list[exp.Expression]:
+    """Request filters, rewritten from dimension names to this source's expressions."""
+    out = []
+    dialect = ctx.source_dialects.get(source.name, "duckdb")
+    for filt in ctx.where:
+        tree = filt.copy()
+        for col in list(tree.find_all(exp.Column)):
+            dim = source.dimension(col.name)
+            if dim is None:
+                raise CompileError(
+                    f"filter {filt.sql()!r}: source {source.name!r} has no dimension "
+                    f"{col.name!r} (its dimensions: "
+                    f"{', '.join(d.name for d in source.dimensions) or 'none'})")
+            col.replace(exp.Paren(this=qualify(parse_in(dim.expression, dialect), source)))
+        out.append(tree)
+    return out
+
+
+def _aggregate_node(a: DialectAdapter, agg: Aggregate) -> exp.Expression:
+    value = agg.expr
+    if agg.filter is not None:
+        value = exp.Case(ifs=[exp.If(this=agg.filter, true=value if value is not None
+                                     else exp.Literal.number(1))])
+    f = agg.func
+    if f == "count":
+        return exp.Count(this=value if value is not None else exp.Star())
+    if f == "count_distinct":
+        return exp.Count(this=exp.Distinct(expressions=[value]))
+    if f == "sum":
+        return exp.Sum(this=value)
+    if f == "avg":
+        return exp.Avg(this=value)
+    if f == "min":
+        return exp.Min(this=value)
+    if f == "max":
+        return exp.Max(this=value)
+    if f == "median":
+        return a.median(value)
+    if f == "percentile":
+        return a.percentile(value, agg.percentile or 0.5)
+    raise CompileError(f"unknown aggregation {f!r}")
+
+
+def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
+    """The SELECT of one scan CTE: columns period, <dims>, <aggregate aliases>."""
+    src = scan.source
+    dims = dimension_exprs(ctx, src)
+    scan.dims = tuple(dims)
+    keys: list[tuple[str, exp.Expression]] = []
+    if ctx.grain != "all":
+        keys.append(("period", period_expr(ctx, src)))
+    keys.extend(dims.items())
+    dialect = ctx.source_dialects.get(src.name, "duckdb")
+    conds: list[exp.Expression] = []
+    if src.filter:
+        conds.append(exp.Paren(this=qualify(parse_in(src.filter, dialect), src)))
+    since = None if scan.history else ctx.since
+    conds.extend(range_conditions(ctx, src, since, ctx.until))
+    conds.extend(where_filters(ctx, src, dims))
+    if scan.kind == "snapshot" and scan.snapshot_filter:
+        conds.append(exp.Paren(this=qualify(parse_in(scan.snapshot_filter, dialect), src)))
+
+    rows = exp.select(*[e.copy().as_(k) for k, e in keys]).from_(source_from(ctx, src))
+    for j in join_clauses(ctx, src):
+        rows = rows.join(j)
+    if conds:
+        rows = rows.where(exp.and_(*conds))
+    key_names = [k for k, _ in keys]
+
+    if scan.kind == "agg":
+        select = rows
+        for agg in scan.aggregates.values():
+            select = select.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias))
+        if keys:
+            select = select.group_by(*[e.copy() for _, e in keys])
+        return select
+
+    if scan.kind == "entity":
+        assert scan.per is not None
+        inner = rows.select(qualify(parse_in(scan.per.key, dialect), src).as_("entity_key"))
+        for measure, sql in scan.per.measures.items():
+            inner = inner.select(qualify(parse_in(sql, dialect, allow_aggregates=True), src)
+                                 .as_(measure))
+        group = [e.copy() for _, e in keys] + [qualify(parse_in(scan.per.key, dialect), src)]
+        inner = inner.group_by(*group)
+        outer = exp.select(*[exp.column(k, "e") for k in key_names]).from_(
+            inner.subquery("e"))
+        for agg in scan.aggregates.values():
+            outer = outer.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias))
+        if key_names:
+            outer = outer.group_by(*[exp.column(k, "e") for k in key_names])
+        return outer
+
+    if scan.kind == "snapshot":
+        inner = rows.select(time_column(src).as_("snapshot_time"))
+        for i, col in enumerate(scan.snapshot_by):
+            inner = inner.select(qualify(parse_in(col, dialect), src).as_(f"snapshot_key_{i}"))
+        values = {}
+        for agg in scan.aggregates.values():
+            if agg.expr is not None:
+                values[agg.alias] = agg.expr
+                inner = inner.select(agg.expr.copy().as_(f"value_{agg.alias}"))
+        partition = [exp.column(k) for k in key_names] + [
+            exp.column(f"snapshot_key_{i}") for i in range(len(scan.snapshot_by))]
+        ranked = exp.select("*", exp.Window(
+            this=exp.RowNumber(), partition_by=partition,
+            order=exp.Order(expressions=[exp.Ordered(this=exp.column("snapshot_time"),
+                                                     desc=True)])).as_("snapshot_rank")
+        ).from_(inner.subquery("r"))
+        outer = exp.select(*[exp.column(k, "s") for k in key_names]).from_(
+            ranked.subquery("s")).where(exp.column("snapshot_rank", "s").eq(1))
+        for agg in scan.aggregates.values():
+            node = Aggregate(agg.alias, agg.func,
+                             exp.column(f"value_{agg.alias}", "s") if agg.alias in values
+                             else None, None)
+            outer = outer.select(_aggregate_node(ctx.adapter, node).as_(agg.alias))
+        if key_names:
+            outer = outer.group_by(*[exp.column(k, "s") for k in key_names])
+        return outer
+    raise CompileError(f"unknown scan kind {scan.kind!r}")
+
+
+def metric_value_expr(metric: Metric, source: Source, dialect: str) -> exp.Expression | None:
+    """A base metric's per-row expression, qualified to the source (None: count rows)."""
+    if not metric.expr:
+        return None
+    tree = parse_in(metric.expr, dialect)
+    return _per_context(tree, metric.per) if metric.per else qualify(tree, source)
+
+
+def metric_filter_expr(metric: Metric, source: Source, dialect: str) -> exp.Expression | None:
+    if not metric.filter or metric.type == "snapshot":
+        return None
+    tree = parse_in(metric.filter, dialect)
+    return _per_context(tree, metric.per) if metric.per else qualify(tree, source)
+
+
+def _per_context(tree: exp.Expression, per: PerEntity) -> exp.Expression:
+    """Per-entity expressions read the entity row (alias ``e``): its measures and key."""
+    tree = tree.copy()
+    for col in list(tree.find_all(exp.Column)):
+        name = "entity_key" if col.name == per.key else col.name
+        col.replace(exp.column(name, "e"))
+    return tree

@@ -1,0 +1,54 @@
+"""Which metrics a metric refers to, and which columns a source offers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlglot import exp
+
+from ..schema import TABLES
+from .expressions import UnsafeExpression, parse_expression, parse_query
+from .models import Metric, Source
+
+
+@lru_cache(maxsize=4096)
+def _metric_refs(sql: str, dialect: str) -> tuple[str, ...]:
+    try:
+        tree = parse_expression(sql, dialect).tree
+    except UnsafeExpression:
+        return ()
+    seen: dict[str, None] = {}
+    for col in tree.find_all(exp.Column):
+        seen.setdefault(col.name, None)
+    return tuple(seen)
+
+
+def metric_dependencies(metric: Metric, dialect: str = "duckdb") -> list[str]:
+    """Names of the metrics ``metric`` is computed from (direct dependencies only)."""
+    if metric.type == "ratio":
+        refs = _metric_refs(metric.numerator or "", dialect)
+        refs += _metric_refs(metric.denominator or "", dialect)
+        return list(dict.fromkeys(refs))
+    if metric.type == "derived":
+        return list(_metric_refs(metric.expr or "", dialect))
+    if metric.type in ("cumulative", "offset"):
+        return [metric.metric] if metric.metric else []
+    return []
+
+
+def source_columns(source: Source, dialect: str = "duckdb") -> tuple[str, ...] | None:
+    """The columns a source offers, or None when they cannot be known (user tables)."""
+    if source.columns:
+        return tuple(source.columns)
+    if source.table:
+        table = TABLES.get(source.table)
+        return table.column_names if table else None
+    try:
+        query = parse_query(source.sql or "", dialect)
+    except UnsafeExpression:
+        return None
+    names = query.named_selects
+    if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and s.is_star)
+           for s in query.selects):
+        return None
+    return tuple(names)
