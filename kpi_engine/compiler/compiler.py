@@ -126,15 +126,16 @@ class _Plan:
             kind = "snapshot"
         elif metric.per:
             key = ("entity", source.name, metric.per.key,
-                   tuple(sorted(metric.per.measures.items())), history)
+                   tuple(sorted(metric.per.measures.items())), history, metric.point_in_time)
             kind = "entity"
         else:
-            key = ("agg", source.name, history)
+            key = ("agg", source.name, history, metric.point_in_time)
             kind = "agg"
         if key not in self.scans:
             prefix = "history" if history else "scan"
             suffix = {"agg": "", "entity": f"_per_{metric.per.key}" if metric.per else "",
                       "snapshot": "_snapshot"}[kind]
+            suffix += "_at_period" if metric.point_in_time else ""
             name = f"{prefix}_{source.name}{suffix}"
             taken = {s.name for s in self.scans.values()}
             base, n = name, 2
@@ -143,7 +144,7 @@ class _Plan:
             self.scans[key] = Scan(name=name, source=source, kind=kind, history=history,
                                    per=metric.per, snapshot_by=metric.snapshot_by,
                                    snapshot_filter=metric.filter if kind == "snapshot"
-                                   else None)
+                                   else None, point_in_time=metric.point_in_time)
         return self.scans[key]
 
     def _aggregate_column(self, metric: Metric, history: bool = False) -> tuple[Scan, str]:
@@ -162,8 +163,8 @@ class _Plan:
     def _base(self, metric: Metric, dialect: str) -> exp.Expression:
         scan, alias = self._aggregate_column(metric)
         col: exp.Expression = exp.column(alias, scan.name)
-        func = metric.agg if metric.type == "snapshot" else metric.type
-        if func in _ZERO_WHEN_EMPTY or (metric.type == "snapshot" and func in (None, "count")):
+        # Sums and counts of nothing are 0; a snapshot with no reading stays unknown (NULL).
+        if metric.type in _ZERO_WHEN_EMPTY:
             col = exp.Coalesce(this=col, expressions=[exp.Literal.number(0)])
         return col
 
@@ -265,6 +266,19 @@ class _Plan:
     def _check_dimensions(self) -> None:
         if not self.dims:
             return
+        for scan in self.scans.values():
+            lacking = [d for d in self.dims if d not in scan.dims]
+            if lacking and not scan.source.totals:
+                users = sorted(m for m, metric in self.registry.metrics.items()
+                               if metric.source == scan.source.name and m in self.values)
+                raise CompileError(
+                    f"cannot break down {', '.join(users) or scan.source.name} by "
+                    f"{lacking[0]!r}"
+                    f"{did_you_mean(lacking[0], {d.name for d in scan.source.dimensions})}: "
+                    f"source {scan.source.name!r} has no such dimension "
+                    f"(its dimensions: "
+                    f"{', '.join(d.name for d in scan.source.dimensions) or 'none'}; "
+                    "a source of totals meant to repeat across breakdowns sets 'totals: true')")
         scans = [s for s in self.scans.values() if not s.history] or list(self.scans.values())
         if not any(set(self.dims) <= set(s.dims) for s in scans):
             available = sorted({d.name for s in scans for d in s.source.dimensions})

@@ -29,6 +29,13 @@ class DialectAdapter:
         return exp.ConvertTimezone(source_tz=exp.Literal.string("UTC"),
                                    target_tz=exp.Literal.string(tz), timestamp=ts)
 
+    def utc_time(self, local: exp.Expression, tz: str) -> exp.Expression:
+        """A wall-clock time in the store's timezone as a UTC timestamp."""
+        if tz.upper() == "UTC":
+            return local
+        return exp.ConvertTimezone(source_tz=exp.Literal.string(tz),
+                                   target_tz=exp.Literal.string("UTC"), timestamp=local)
+
     def as_timestamp(self, e: exp.Expression) -> exp.Expression:
         return exp.cast(e, exp.DataType.build("timestamp"))
 

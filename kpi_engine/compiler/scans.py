@@ -63,6 +63,7 @@ class Scan:
     snapshot_filter: str | None = None
     aggregates: dict[tuple, Aggregate] = field(default_factory=dict)
     dims: tuple[str, ...] = ()
+    point_in_time: bool = False
 
     def add(self, func: str, expr: exp.Expression | None, filt: exp.Expression | None,
             alias_hint: str, percentile: float | None = None) -> str:
@@ -93,7 +94,65 @@ def qualify(tree: exp.Expression, source: Source) -> exp.Expression:
 
 
 def parse_in(sql: str, dialect: str, **kw) -> exp.Expression:
-    return parse_expression(sql, dialect, **kw).tree
+    return parse_expression(sql, dialect, allow_placeholders=True, **kw).tree
+
+
+PERIOD_PARAMS = {"period_start": "start_utc", "period_end": "end_utc"}
+
+
+def bind_period(tree: exp.Expression) -> exp.Expression:
+    """Replace :period_start / :period_end with the bounds of the periods row ``p``."""
+    def sub(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder):
+            name = node.name
+            if name not in PERIOD_PARAMS:
+                raise CompileError(f"unknown parameter ':{name}' (use :period_start or "
+                                   ":period_end in a point_in_time metric)")
+            return exp.column(PERIOD_PARAMS[name], "p")
+        return node
+
+    return tree.transform(sub)
+
+
+def pit_periods(ctx: ScanContext, source: Source) -> exp.Expression:
+    """One row per output period with its local start and its bounds in UTC."""
+    from .timeline import local_midnight_utc as utc_of, period_starts, shift
+
+    a = ctx.adapter
+    if ctx.grain == "all":
+        start = (a.timestamp_literal(utc_of(ctx.since, ctx.timezone)) if ctx.since
+                 else a.timestamp_literal(datetime(1900, 1, 1)))
+        end = (a.timestamp_literal(utc_of(ctx.until, ctx.timezone)) if ctx.until
+               else a.timestamp_literal(datetime(9999, 12, 31)))
+        return exp.select(start.as_("start_utc"), end.as_("end_utc"))
+    starts = (period_starts(ctx.since, ctx.until, ctx.grain, ctx.week_start)
+              if ctx.since and ctx.until else None)
+    if starts:
+        from zoneinfo import ZoneInfo
+
+        tz, utc = ZoneInfo(ctx.timezone), ZoneInfo("UTC")
+
+        def to_utc(local: datetime) -> datetime:
+            return local.replace(tzinfo=tz).astimezone(utc).replace(tzinfo=None)
+
+        rows = [exp.Tuple(expressions=[
+            a.timestamp_literal(s), a.timestamp_literal(to_utc(s)),
+            a.timestamp_literal(to_utc(shift(s, 1, ctx.grain)))]) for s in starts]
+        return exp.select("period", "start_utc", "end_utc").from_(exp.Values(
+            expressions=rows, alias=exp.TableAlias(
+                this=exp.to_identifier("bounds"),
+                columns=[exp.to_identifier(c) for c in ("period", "start_utc", "end_utc")])))
+    # No explicit range: the periods in which the source has rows.
+    local = period_expr(ctx, source)
+    distinct = exp.select(local.as_("period")).distinct().from_(source_from(ctx, source))
+    conds = range_conditions(ctx, source, ctx.since, ctx.until)
+    if conds:
+        distinct = distinct.where(exp.and_(*conds))
+    period = exp.column("period", "d")
+    return exp.select(
+        period, a.utc_time(period.copy(), ctx.timezone).as_("start_utc"),
+        a.utc_time(a.add(period.copy(), 1, ctx.grain), ctx.timezone).as_("end_utc"),
+    ).from_(distinct.subquery("d"))
 
 
 def source_from(ctx: ScanContext, source: Source) -> exp.Expression:
@@ -236,19 +295,25 @@ def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
     scan.dims = tuple(dims)
     keys: list[tuple[str, exp.Expression]] = []
     if ctx.grain != "all":
-        keys.append(("period", period_expr(ctx, src)))
+        keys.append(("period", exp.column("period", "p") if scan.point_in_time
+                     else period_expr(ctx, src)))
     keys.extend(dims.items())
     dialect = ctx.source_dialects.get(src.name, "duckdb")
     conds: list[exp.Expression] = []
     if src.filter:
         conds.append(exp.Paren(this=qualify(parse_in(src.filter, dialect), src)))
-    since = None if scan.history else ctx.since
-    conds.extend(range_conditions(ctx, src, since, ctx.until))
+    if not scan.point_in_time:  # point-in-time scans read every row, whatever its date
+        since = None if scan.history else ctx.since
+        conds.extend(range_conditions(ctx, src, since, ctx.until))
     conds.extend(where_filters(ctx, src, dims))
     if scan.kind == "snapshot" and scan.snapshot_filter:
         conds.append(exp.Paren(this=qualify(parse_in(scan.snapshot_filter, dialect), src)))
 
-    rows = exp.select(*[e.copy().as_(k) for k, e in keys]).from_(source_from(ctx, src))
+    if scan.point_in_time:
+        rows = exp.select(*[e.copy().as_(k) for k, e in keys]).from_(
+            pit_periods(ctx, src).subquery("p")).join(source_from(ctx, src), join_type="cross")
+    else:
+        rows = exp.select(*[e.copy().as_(k) for k, e in keys]).from_(source_from(ctx, src))
     for j in join_clauses(ctx, src):
         rows = rows.join(j)
     if conds:
@@ -267,8 +332,8 @@ def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
         assert scan.per is not None
         inner = rows.select(qualify(parse_in(scan.per.key, dialect), src).as_("entity_key"))
         for measure, sql in scan.per.measures.items():
-            inner = inner.select(qualify(parse_in(sql, dialect, allow_aggregates=True), src)
-                                 .as_(measure))
+            inner = inner.select(bind_period(qualify(
+                parse_in(sql, dialect, allow_aggregates=True), src)).as_(measure))
         group = [e.copy() for _, e in keys] + [qualify(parse_in(scan.per.key, dialect), src)]
         inner = inner.group_by(*group)
         outer = exp.select(*[exp.column(k, "e") for k in key_names]).from_(
@@ -313,14 +378,14 @@ def metric_value_expr(metric: Metric, source: Source, dialect: str) -> exp.Expre
     if not metric.expr:
         return None
     tree = parse_in(metric.expr, dialect)
-    return _per_context(tree, metric.per) if metric.per else qualify(tree, source)
+    return bind_period(_per_context(tree, metric.per) if metric.per else qualify(tree, source))
 
 
 def metric_filter_expr(metric: Metric, source: Source, dialect: str) -> exp.Expression | None:
     if not metric.filter or metric.type == "snapshot":
         return None
     tree = parse_in(metric.filter, dialect)
-    return _per_context(tree, metric.per) if metric.per else qualify(tree, source)
+    return bind_period(_per_context(tree, metric.per) if metric.per else qualify(tree, source))
 
 
 def _per_context(tree: exp.Expression, per: PerEntity) -> exp.Expression:

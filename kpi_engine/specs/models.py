@@ -60,6 +60,14 @@ class Join(_Frozen):
     source: str
     on: dict[str, str] = Field(description="local column -> column of the joined source")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on_is_true(cls, value: Any) -> Any:
+        # YAML 1.1 reads a bare `on:` key as the boolean True.
+        if isinstance(value, dict) and True in value and "on" not in value:
+            value = {("on" if k is True else k): v for k, v in value.items()}
+        return value
+
 
 class Source(_Frozen):
     """A semantic model: one table (or SQL query) with its time column and dimensions."""
@@ -74,6 +82,8 @@ class Source(_Frozen):
     dimensions: tuple[Dimension, ...] = ()
     joins: tuple[Join, ...] = ()
     columns: tuple[str, ...] | None = None
+    totals: bool = Field(default=False, description="values repeat across breakdowns by "
+                         "dimensions this source lacks (denominators of shares)")
     description: str = ""
 
     @field_validator("dimensions", mode="before")
@@ -147,6 +157,10 @@ class Metric(_Frozen):
     filter: str | None = None
     percentile: float | None = Field(default=None, gt=0, lt=1)
     per: PerEntity | None = None
+    point_in_time: bool = Field(
+        default=False,
+        description="evaluate once per period over all rows; expressions may use "
+        ":period_start and :period_end (the period's bounds, UTC)")
     # snapshot
     agg: Literal["sum", "count", "avg", "min", "max"] | None = None
     snapshot_by: tuple[str, ...] = ()
@@ -178,6 +192,8 @@ class Metric(_Frozen):
         for field in need:
             if getattr(self, field) in (None, ()):
                 raise ValueError(f"a metric of type {self.type} needs {field!r}")
+        if self.point_in_time and self.type not in BASE_TYPES:
+            raise ValueError("'point_in_time' applies to base aggregations only")
         typed = {"source", "expr", "filter", "percentile", "per", "agg", "snapshot_by",
                  "numerator", "denominator", "metric", "window", "grain_to_date", "offset"}
         for field in sorted(typed - set(need) - set(allow)):

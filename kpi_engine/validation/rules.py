@@ -159,7 +159,8 @@ def _check_per(registry: Registry, src: Source, metric: Metric) -> Iterator[Spec
                               metric=metric)
     for measure, sql in metric.per.measures.items():
         try:
-            tree = parse_expression(sql, dialect, allow_aggregates=True).tree
+            tree = parse_expression(sql, dialect, allow_aggregates=True,
+                                    allow_placeholders=metric.point_in_time).tree
         except UnsafeExpression as exc:
             yield SpecError(f"{subject}: measure {measure!r}: {exc}", metric.field_location("per"))
             continue
@@ -170,7 +171,8 @@ def _check_per(registry: Registry, src: Source, metric: Metric) -> Iterator[Spec
         if not sql:
             continue
         try:
-            tree = parse_expression(sql, dialect).tree
+            tree = parse_expression(sql, dialect,
+                                    allow_placeholders=metric.point_in_time).tree
         except UnsafeExpression as exc:
             yield SpecError(f"{subject}: {field}: {exc}", metric.field_location(field))
             continue
@@ -190,10 +192,17 @@ def _check_expr(registry: Registry, src: Source, sql: str | None, field: str, su
     dialect = (registry.dialect_of_metric(metric.name) if metric
                else registry.dialect_of_source(src.name))
     try:
-        tree = parse_expression(sql, dialect).tree
+        tree = parse_expression(sql, dialect, allow_placeholders=bool(
+            metric is not None and metric.point_in_time)).tree
     except UnsafeExpression as exc:
-        yield SpecError(f"{subject}: {field}: {exc}", owner.field_location(field))
+        hint = (" (parameters need 'point_in_time: true')"
+                if "parameter" in str(exc) else "")
+        yield SpecError(f"{subject}: {field}: {exc}{hint}", owner.field_location(field))
         return
+    for ph in tree.find_all(exp.Placeholder):
+        if ph.name not in ("period_start", "period_end"):
+            yield SpecError(f"{subject}: {field}: unknown parameter ':{ph.name}' (use "
+                            ":period_start or :period_end)", owner.field_location(field))
     yield from _check_columns(registry, src, tree, field, subject, metric=metric)
 
 

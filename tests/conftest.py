@@ -1,0 +1,44 @@
+"""Shared fixtures: the hand-made shop in DuckDB, its registry, golden-SQL overwrite flag."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import importlib.util
+
+pytest_plugins = (["tests.conftest_warehouses"]
+                  if importlib.util.find_spec("tests.conftest_warehouses") else [])
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHOP_SPECS = FIXTURES / "specs"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--overwrite-snapshots", action="store_true", default=False,
+                     help="Rewrite golden SQL files under tests/snapshots/ from the compiler.")
+
+
+@pytest.fixture
+def overwrite_snapshots(request) -> bool:
+    return bool(request.config.getoption("--overwrite-snapshots"))
+
+
+@pytest.fixture(scope="session")
+def shop_registry():
+    from kpi_engine.registry import load_registry
+
+    return load_registry([SHOP_SPECS], include_packs=False)
+
+
+@pytest.fixture
+def shop_duckdb():
+    from kpi_engine.warehouses.duckdb_warehouse import DuckDBWarehouse
+
+    from .shop_data import load_shop
+
+    wh = DuckDBWarehouse("duckdb:///:memory:")
+    load_shop(wh)
+    yield wh
+    wh.close()
