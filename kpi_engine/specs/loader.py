@@ -85,6 +85,7 @@ def _pydantic_errors(exc: ValidationError, raw: dict, file: str,
         field = ".".join(str(p) for p in loc)
         kind = err["type"]
         if kind == "extra_forbidden":
+            line, col = _key_position(raw, loc) or (line, col)
             msg = f"{subject}unknown field {field!r}"
             from ..errors import did_you_mean
 
@@ -101,6 +102,17 @@ def _pydantic_errors(exc: ValidationError, raw: dict, file: str,
             msg = f"{subject}{field}: {detail}" if field else f"{subject}{detail}"
         out.append(SpecError(msg, Location(file, line or where.line, col or where.column)))
     return out
+
+
+def _key_position(raw: Any, loc: tuple) -> tuple[int, int] | None:
+    node = raw
+    for part in loc[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    keys = getattr(node, "key_positions", None)
+    return keys.get(loc[-1]) if keys else None
 
 
 def _known_fields(raw: dict) -> set[str]:

@@ -17,6 +17,7 @@ class PositionedDict(dict):
     """A dict that knows the (line, column) of each key and of itself."""
 
     positions: dict[Any, tuple[int, int]]
+    key_positions: dict[Any, tuple[int, int]]
     start: tuple[int, int]
 
 
@@ -33,6 +34,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PositionedDic
     loader.flatten_mapping(node)
     result = PositionedDict()
     result.positions = {}
+    result.key_positions = {}
     result.start = (node.start_mark.line + 1, node.start_mark.column + 1)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
@@ -49,6 +51,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PositionedDic
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.positions[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+        result.key_positions[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
     return result
 
 
