@@ -290,6 +290,26 @@ def _aggregate_node(a: DialectAdapter, agg: Aggregate) -> exp.Expression:
 
 def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
     """The SELECT of one scan CTE: columns period, <dims>, <aggregate aliases>."""
+    select = _scan_body(ctx, scan)
+    _add_used_joins(select, ctx, scan.source)
+    return select
+
+
+def _add_used_joins(select: exp.Select, ctx: ScanContext, source: Source) -> None:
+    """LEFT JOIN only the joined sources an expression of this scan reads."""
+    used = {c.table for c in select.find_all(exp.Column) if c.table.startswith("j_")}
+    if not used:
+        return
+    row_select = next(s for s in select.find_all(exp.Select)
+                      if any(t.alias_or_name == SOURCE_ALIAS
+                             for t in s.find_all(exp.Table, exp.Subquery)
+                             if t.parent_select is s))
+    for join in join_clauses(ctx, source):
+        if join.this.alias_or_name in used:
+            row_select.append("joins", join)
+
+
+def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
     src = scan.source
     dims = dimension_exprs(ctx, src)
     scan.dims = tuple(dims)
@@ -314,8 +334,6 @@ def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
             pit_periods(ctx, src).subquery("p")).join(source_from(ctx, src), join_type="cross")
     else:
         rows = exp.select(*[e.copy().as_(k) for k, e in keys]).from_(source_from(ctx, src))
-    for j in join_clauses(ctx, src):
-        rows = rows.join(j)
     if conds:
         rows = rows.where(exp.and_(*conds))
     key_names = [k for k, _ in keys]

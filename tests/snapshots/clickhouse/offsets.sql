@@ -1,0 +1,124 @@
+-- case: offsets
+-- dialect: clickhouse
+-- request: metrics=('net_sales_growth', 'net_sales_last_year'), grain=month, since=2024-01-01, until=2024-04-01
+WITH scan_orders AS (
+  SELECT
+    dateTrunc('MONTH', t.created_at) AS period,
+    SUM(t.subtotal) AS gross_sales,
+    SUM(t.discounts) AS discounts
+  FROM orders AS t
+  WHERE
+    (
+      t.status <> 'cancelled' AND NOT t.is_test
+    )
+    AND t.created_at >= CAST('2023-01-01 00:00:00' AS Nullable(DateTime))
+    AND t.created_at < CAST('2024-04-01 00:00:00' AS Nullable(DateTime))
+  GROUP BY
+    dateTrunc('MONTH', t.created_at)
+), scan_refunds AS (
+  SELECT
+    dateTrunc('MONTH', t.created_at) AS period,
+    SUM(t.amount) AS refunds
+  FROM refunds AS t
+  WHERE
+    t.created_at >= CAST('2023-01-01 00:00:00' AS Nullable(DateTime))
+    AND t.created_at < CAST('2024-04-01 00:00:00' AS Nullable(DateTime))
+  GROUP BY
+    dateTrunc('MONTH', t.created_at)
+), keys AS (
+  SELECT
+    period
+  FROM scan_orders
+  UNION DISTINCT
+  SELECT
+    period
+  FROM scan_refunds
+  UNION DISTINCT
+  SELECT
+    period
+  FROM (
+    SELECT
+      CAST('2023-01-01 00:00:00' AS Nullable(DateTime)) AS period
+    UNION ALL
+    SELECT
+      CAST('2023-02-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-03-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-04-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-05-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-06-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-07-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-08-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-09-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-10-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-11-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2023-12-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2024-01-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2024-02-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2024-03-01 00:00:00' AS Nullable(DateTime))
+  ) AS spine
+), metric_values AS (
+  SELECT
+    keys.period,
+    COALESCE(scan_orders.gross_sales, 0) AS gross_sales,
+    COALESCE(scan_orders.discounts, 0) AS discounts,
+    COALESCE(scan_refunds.refunds, 0) AS refunds,
+    (
+      COALESCE(scan_orders.gross_sales, 0)
+    ) - (
+      COALESCE(scan_orders.discounts, 0)
+    ) - (
+      COALESCE(scan_refunds.refunds, 0)
+    ) AS net_sales
+  FROM keys
+  LEFT JOIN scan_orders
+    ON keys.period = scan_orders.period
+  LEFT JOIN scan_refunds
+    ON keys.period = scan_refunds.period
+)
+SELECT
+  cur.period,
+  CAST((
+    (
+      cur.net_sales
+    ) - (
+      offset_1.net_sales
+    )
+  ) AS Nullable(Float64)) / nullIf((
+    offset_1.net_sales
+  ), 0) AS net_sales_growth,
+  offset_2.net_sales AS net_sales_last_year
+FROM metric_values AS cur
+LEFT JOIN metric_values AS offset_1
+  ON offset_1.period = TIMESTAMP_ADD(MONTH, -1, cur.period)
+LEFT JOIN metric_values AS offset_2
+  ON offset_2.period = TIMESTAMP_ADD(YEAR, -1, cur.period)
+WHERE
+  cur.period >= CAST('2024-01-01 00:00:00' AS Nullable(DateTime))
+ORDER BY
+  cur.period

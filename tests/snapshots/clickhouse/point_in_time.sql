@@ -1,0 +1,69 @@
+-- case: point_in_time
+-- dialect: clickhouse
+-- request: metrics=('active_issues',), grain=month, since=2024-01-01, until=2024-04-01
+WITH scan_tickets_at_period AS (
+  SELECT
+    p.period AS period,
+    COUNT(
+      CASE
+        WHEN t.created_at < p.end_utc
+        AND (
+          t.solved_at IS NULL OR t.solved_at >= p.end_utc
+        )
+        AND NOT (
+          t.assignee_id IS NULL
+        )
+        THEN 1
+      END
+    ) AS active_issues
+  FROM (
+    SELECT
+      period,
+      start_utc,
+      end_utc
+    FROM (
+      SELECT
+        CAST('2024-01-01 00:00:00' AS Nullable(DateTime)) AS period,
+        CAST('2024-01-01 00:00:00' AS Nullable(DateTime)) AS start_utc,
+        CAST('2024-02-01 00:00:00' AS Nullable(DateTime)) AS end_utc
+      UNION ALL
+      SELECT
+        CAST('2024-02-01 00:00:00' AS Nullable(DateTime)),
+        CAST('2024-02-01 00:00:00' AS Nullable(DateTime)),
+        CAST('2024-03-01 00:00:00' AS Nullable(DateTime))
+      UNION ALL
+      SELECT
+        CAST('2024-03-01 00:00:00' AS Nullable(DateTime)),
+        CAST('2024-03-01 00:00:00' AS Nullable(DateTime)),
+        CAST('2024-04-01 00:00:00' AS Nullable(DateTime))
+    ) AS bounds
+  ) AS p
+  CROSS JOIN tickets AS t
+  GROUP BY
+    p.period
+), keys AS (
+  SELECT
+    period
+  FROM scan_tickets_at_period
+  UNION DISTINCT
+  SELECT
+    period
+  FROM (
+    SELECT
+      CAST('2024-01-01 00:00:00' AS Nullable(DateTime)) AS period
+    UNION ALL
+    SELECT
+      CAST('2024-02-01 00:00:00' AS Nullable(DateTime))
+    UNION ALL
+    SELECT
+      CAST('2024-03-01 00:00:00' AS Nullable(DateTime))
+  ) AS spine
+)
+SELECT
+  keys.period,
+  COALESCE(scan_tickets_at_period.active_issues, 0) AS active_issues
+FROM keys
+LEFT JOIN scan_tickets_at_period
+  ON keys.period = scan_tickets_at_period.period
+ORDER BY
+  keys.period

@@ -1,0 +1,61 @@
+-- case: timezone_week_sunday
+-- dialect: spark
+-- request: metrics=('orders',), grain=week, week_start=sunday, timezone=Asia/Ho_Chi_Minh, since=2024-01-01, until=2024-04-01
+WITH scan_orders AS (
+  SELECT
+    DATE_ADD(
+      DAY,
+      -1,
+      DATE_TRUNC(
+        'WEEK',
+        DATE_ADD(DAY, 1, CONVERT_TIMEZONE('UTC', 'Asia/Ho_Chi_Minh', t.created_at))
+      )
+    ) AS period,
+    COUNT(*) AS orders
+  FROM orders AS t
+  WHERE
+    (
+      t.status <> 'cancelled' AND NOT t.is_test
+    )
+    AND t.created_at >= CAST('2023-12-31 17:00:00' AS TIMESTAMP)
+    AND t.created_at < CAST('2024-03-31 17:00:00' AS TIMESTAMP)
+  GROUP BY
+    DATE_ADD(
+      DAY,
+      -1,
+      DATE_TRUNC(
+        'WEEK',
+        DATE_ADD(DAY, 1, CONVERT_TIMEZONE('UTC', 'Asia/Ho_Chi_Minh', t.created_at))
+      )
+    )
+), keys AS (
+  SELECT
+    period
+  FROM scan_orders
+  UNION
+  SELECT
+    period
+  FROM VALUES
+    (CAST('2023-12-31 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-01-07 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-01-14 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-01-21 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-01-28 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-02-04 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-02-11 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-02-18 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-02-25 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-03-03 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-03-10 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-03-17 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-03-24 00:00:00' AS TIMESTAMP)),
+    (CAST('2024-03-31 00:00:00' AS TIMESTAMP)) AS spine(period)
+)
+SELECT
+  keys.period,
+  COALESCE(scan_orders.orders, 0) AS orders
+FROM keys
+LEFT JOIN scan_orders
+  ON keys.period = scan_orders.period
+ORDER BY
+  keys.period

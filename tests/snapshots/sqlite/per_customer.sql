@@ -1,0 +1,57 @@
+-- case: per_customer
+-- dialect: sqlite
+-- request: metrics=('repeat_purchase_rate',), grain=quarter
+WITH scan_orders_per_customer_id AS (
+  SELECT
+    e.period,
+    COUNT(CASE WHEN e.n_orders >= 2 THEN 1 END) AS repeat_customers
+  FROM (
+    SELECT
+      TIMESTAMP_TRUNC(t.created_at, QUARTER) AS period,
+      t.customer_id AS entity_key,
+      COUNT(*) AS n_orders
+    FROM orders AS t
+    WHERE
+      (
+        t.status <> 'cancelled' AND NOT t.is_test
+      )
+    GROUP BY
+      TIMESTAMP_TRUNC(t.created_at, QUARTER),
+      t.customer_id
+  ) AS e
+  GROUP BY
+    e.period
+), scan_orders AS (
+  SELECT
+    TIMESTAMP_TRUNC(t.created_at, QUARTER) AS period,
+    COUNT(DISTINCT t.customer_id) AS customers
+  FROM orders AS t
+  WHERE
+    (
+      t.status <> 'cancelled' AND NOT t.is_test
+    )
+  GROUP BY
+    TIMESTAMP_TRUNC(t.created_at, QUARTER)
+), keys AS (
+  SELECT
+    period
+  FROM scan_orders_per_customer_id
+  UNION
+  SELECT
+    period
+  FROM scan_orders
+)
+SELECT
+  keys.period,
+  CAST((
+    COALESCE(scan_orders_per_customer_id.repeat_customers, 0)
+  ) AS REAL) / NULLIF((
+    COALESCE(scan_orders.customers, 0)
+  ), 0) AS repeat_purchase_rate
+FROM keys
+LEFT JOIN scan_orders_per_customer_id
+  ON keys.period = scan_orders_per_customer_id.period
+LEFT JOIN scan_orders
+  ON keys.period = scan_orders.period
+ORDER BY
+  keys.period
