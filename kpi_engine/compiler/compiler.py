@@ -257,7 +257,7 @@ class _Plan:
         else:
             final = self._project(values, key_cols)
         for name, cte in with_:
-            final = final.with_(name, as_=cte)
+            final = final.with_(name, as_=cte, copy=False)
         sql = final.sql(dialect=self.request.dialect, pretty=True)
         return CompiledQuery(sql=sql, dialect=self.request.dialect, metrics=list(self.names),
                              dimensions=list(self.dims), grain=self.grain, tree=final,
@@ -316,7 +316,7 @@ class _Plan:
             parts.append(spine)
         union = parts[0]
         for part in parts[1:]:
-            union = exp.union(union, part, distinct=True)
+            union = exp.union(union, part, distinct=True, copy=False)
         if len(parts) == 1:
             union = union.distinct() if isinstance(union, exp.Select) else union
         return union
@@ -337,25 +337,26 @@ class _Plan:
             select = select.from_("keys")
             for scan in scans:
                 select = select.join(scan.name, on=self._join_on(key_cols, "keys", scan.name,
-                                                                  scan.dims), join_type="left")
+                                                                  scan.dims), join_type="left",
+                                     copy=False)
             for name in self.cumulative:
                 cte = f"cumulative_{name}"
                 select = select.join(cte, on=self._join_on(key_cols, "keys", cte),
-                                     join_type="left")
+                                     join_type="left", copy=False)
         else:
             first, *rest = scans
             select = select.from_(first.name)
             for scan in rest:
-                select = select.join(scan.name, join_type="cross")
+                select = select.join(scan.name, join_type="cross", copy=False)
         if self.offset_joins:
             for name, expr in self.values.items():
-                select = select.select(expr.copy().as_(name))
+                select = select.select(expr.copy().as_(name), copy=False)
         return select
 
     def _project(self, values: exp.Select, key_cols: list[str]) -> exp.Select:
         select = values
         for name in self.names:
-            select = select.select(self.values[name].copy().as_(name))
+            select = select.select(self.values[name].copy().as_(name), copy=False)
         if key_cols:
             select = select.order_by(*[exp.column(c, "keys") for c in key_cols])
         return select
@@ -370,9 +371,9 @@ class _Plan:
                           *[self.adapter.null_safe_eq(exp.column(d, alias), exp.column(d, "cur"))
                             for d in self.dims])
             select = select.join(exp.to_table("metric_values").as_(alias), on=on,
-                                 join_type="left")
+                                 join_type="left", copy=False)
         for name, expr in outputs.items():
-            select = select.select(expr.as_(name))
+            select = select.select(expr.as_(name), copy=False)
         if self.request.since:
             since_local = datetime.combine(self.request.since, datetime.min.time())
             select = select.where(exp.column("period", "cur").__ge__(

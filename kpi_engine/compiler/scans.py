@@ -341,7 +341,7 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
     if scan.kind == "agg":
         select = rows
         for agg in scan.aggregates.values():
-            select = select.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias))
+            select = select.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
         if keys:
             select = select.group_by(*[e.copy() for _, e in keys])
         return select
@@ -351,13 +351,13 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
         inner = rows.select(qualify(parse_in(scan.per.key, dialect), src).as_("entity_key"))
         for measure, sql in scan.per.measures.items():
             inner = inner.select(bind_period(qualify(
-                parse_in(sql, dialect, allow_aggregates=True), src)).as_(measure))
+                parse_in(sql, dialect, allow_aggregates=True), src)).as_(measure), copy=False)
         group = [e.copy() for _, e in keys] + [qualify(parse_in(scan.per.key, dialect), src)]
         inner = inner.group_by(*group)
         outer = exp.select(*[exp.column(k, "e") for k in key_names]).from_(
             inner.subquery("e"))
         for agg in scan.aggregates.values():
-            outer = outer.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias))
+            outer = outer.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
         if key_names:
             outer = outer.group_by(*[exp.column(k, "e") for k in key_names])
         return outer
@@ -365,12 +365,13 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
     if scan.kind == "snapshot":
         inner = rows.select(time_column(src).as_("snapshot_time"))
         for i, col in enumerate(scan.snapshot_by):
-            inner = inner.select(qualify(parse_in(col, dialect), src).as_(f"snapshot_key_{i}"))
+            inner = inner.select(qualify(parse_in(col, dialect), src).as_(f"snapshot_key_{i}"),
+                                 copy=False)
         values = {}
         for agg in scan.aggregates.values():
             if agg.expr is not None:
                 values[agg.alias] = agg.expr
-                inner = inner.select(agg.expr.copy().as_(f"value_{agg.alias}"))
+                inner = inner.select(agg.expr.copy().as_(f"value_{agg.alias}"), copy=False)
         partition = [exp.column(k) for k in key_names] + [
             exp.column(f"snapshot_key_{i}") for i in range(len(scan.snapshot_by))]
         ranked = exp.select("*", exp.Window(
