@@ -67,8 +67,16 @@ def load_project(path: str | Path | None = None) -> Project:
     except ValidationError as exc:
         err = exc.errors()[0]
         line, col = position_of(data, tuple(err["loc"]))
+        if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
+            line, col = getattr(data, "key_positions", {}).get(err["loc"][0], (line, col))
         field = ".".join(str(p) for p in err["loc"])
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        if err["type"] == "extra_forbidden":
+            from .errors import did_you_mean
+
+            known = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors"}
+            msg = "unknown key" + did_you_mean(str(err["loc"][-1]), known)
+        else:
+            msg = err["msg"]
         raise KpiError(f"{field}: {msg}", Location(str(path), line, col)) from None
     if project.week_start not in WEEKDAYS:
         line, col = position_of(data, ("week_start",))

@@ -1,0 +1,152 @@
+"""The kpi command line, run as users run it (a subprocess) or through click's runner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kpi_engine.cli import build_cli
+
+from .conftest import SHOP_SPECS
+from .shop_data import load_shop
+
+
+# These tests use their own specs (tests/fixtures/specs), not the shipped catalog.
+NO_CATALOG = "files,builtin_warehouses"
+
+
+@pytest.fixture(autouse=True)
+def without_catalog(monkeypatch):
+    import kpi_engine.plugins as plugins
+    from kpi_engine.extensions import reset_extensions
+
+    monkeypatch.setenv("KPI_ENGINE_LOAD_PLUGINS", NO_CATALOG)
+    plugins.reset()
+    reset_extensions()
+    yield
+    monkeypatch.delenv("KPI_ENGINE_LOAD_PLUGINS")
+    plugins.reset()
+    reset_extensions()
+
+
+def kpi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, "KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG}
+    return subprocess.run([sys.executable, "-m", "kpi_engine", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120, env=env)
+
+
+@pytest.fixture
+def shop_db(tmp_path) -> str:
+    from kpi_engine.warehouses.duckdb_warehouse import DuckDBWarehouse
+
+    path = tmp_path / "shop.duckdb"
+    wh = DuckDBWarehouse(f"duckdb:///{path}")
+    load_shop(wh)
+    wh.close()
+    return f"duckdb:///{path}"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(build_cli(), list(args), catch_exceptions=False)
+
+
+def test_eval_json_csv_table(shop_db):
+    args = ["--specs", str(SHOP_SPECS), "eval", "gross_sales", "conversion_rate", "-w", shop_db,
+            "--since", "2024-01-01", "--until", "2024-04-01"]
+    rows = json.loads(invoke(*args, "--format", "json").output)
+    assert rows[0] == {"period": "2024-01-01", "gross_sales": 190, "conversion_rate": 0.25}
+    assert rows[2]["conversion_rate"] is None
+    text = invoke(*args, "--format", "csv").output
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert parsed[1] == {"period": "2024-02-01", "gross_sales": "0", "conversion_rate": "0.0"}
+    table = invoke(*args).output
+    assert "25.0%" in table and "190.00" in table and "—" in table
+
+
+def test_eval_grain_all_with_breakdown(shop_db):
+    out = invoke("--specs", str(SHOP_SPECS), "eval", "orders", "-w", shop_db, "--grain", "all",
+                 "--by", "channel", "--format", "json").output
+    assert sorted((r["channel"] or "", r["orders"]) for r in json.loads(out)) == [
+        ("", 1), ("fb", 2), ("web", 3)]
+
+
+def test_compile_every_dialect_parses():
+    import sqlglot
+
+    from kpi_engine.compiler.dialects import DIALECTS
+
+    for dialect in DIALECTS:
+        result = invoke("--specs", str(SHOP_SPECS), "compile", "aov", "net_sales_growth",
+                        "--dialect", dialect, "--grain", "week", "--since", "2024-01-01",
+                        "--until", "2024-03-01")
+        assert sqlglot.parse_one(result.output, read=dialect) is not None
+
+
+def test_list_show_graph(shop_db):
+    rows = json.loads(invoke("--specs", str(SHOP_SPECS), "list", "--format", "json").output)
+    aov = next(r for r in rows if r["name"] == "aov")
+    assert aov["type"] == "ratio" and aov["depends_on"] == ["net_sales", "orders"]
+    shown = invoke("--specs", str(SHOP_SPECS), "show", "aov").output
+    assert "upstream:" in shown and "gross_sales" in shown and "SELECT" in shown
+    mermaid = invoke("--specs", str(SHOP_SPECS), "graph", "aov").output
+    assert mermaid.startswith("graph LR") and "net_sales --> aov" in mermaid
+    dot = invoke("--specs", str(SHOP_SPECS), "graph", "aov", "--format", "dot").output
+    assert '"net_sales" -> "aov";' in dot
+    graph = json.loads(invoke("--specs", str(SHOP_SPECS), "graph", "--format", "json").output)
+    assert {"from": "orders", "to": "aov"} in graph["edges"]
+
+
+def test_validate_reports_file_line_col(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("metrics:\n  - {name: x, type: ratio, numerator: y}\n", encoding="utf-8")
+    result = kpi("validate", "--specs", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{bad}:2:5: 'x': a metric of type ratio needs 'denominator'" in result.stderr
+    assert "Traceback" not in result.stderr
+    good = kpi("validate", "--specs", str(SHOP_SPECS))
+    assert good.returncode == 0 and good.stdout.startswith("OK:")
+
+
+def test_user_error_is_one_line_exit_1(shop_db):
+    result = kpi("--specs", str(SHOP_SPECS), "eval", "aovv", "-w", shop_db)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Error: unknown metric 'aovv' (did you mean 'aov'?)"
+    result = kpi("--specs", str(SHOP_SPECS), "eval", "aov", "-w", "oracle://db")
+    assert result.returncode == 1 and "unsupported warehouse URL" in result.stderr
+
+
+def test_usage_error_exit_2():
+    result = kpi("eval", "aov", "--grain", "fortnight")
+    assert result.returncode == 2 and "fortnight" in result.stderr
+    result = kpi("eval", "aov", "--since", "2024-13-01")
+    assert result.returncode == 2 and "is not a date" in result.stderr
+
+
+def test_project_file_sets_defaults(tmp_path, shop_db):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "shop.yaml").write_text((SHOP_SPECS / "shop.yaml").read_text(), encoding="utf-8")
+    (tmp_path / "kpi.yaml").write_text(
+        f"warehouse: {shop_db}\ntimezone: Asia/Ho_Chi_Minh\nspecs: [specs]\n", encoding="utf-8")
+    result = kpi("eval", "orders", "--since", "2024-01-01", "--until", "2024-03-01",
+                 "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # In Ho Chi Minh City o8 falls on Feb 1 (see test_eval_duckdb).
+    assert [r["orders"] for r in json.loads(result.stdout)] == [3, 1]
+    (tmp_path / "kpi.yaml").write_text("warehous: x\n", encoding="utf-8")
+    result = kpi("eval", "orders", cwd=tmp_path)
+    assert result.returncode == 1 and "kpi.yaml:1:1: warehous: unknown key" in result.stderr
+
+
+def test_passwords_are_never_printed():
+    result = kpi("eval", "aov", "-w", "postgresql://u:s3cret@127.0.0.1:1/db")
+    assert result.returncode == 1 and "s3cret" not in result.stderr + result.stdout
