@@ -49,6 +49,7 @@ class _Plan:
         self.registry = registry
         self.request = request
         self.adapter = adapter_for(request.dialect)
+        self.adapter.time_range = (request.since, request.until)
         self.names = [registry.metric(n).name for n in request.metrics]
         self.scans: dict[tuple, Scan] = {}
         self.cumulative: dict[str, tuple[Metric, Scan, str]] = {}
@@ -247,7 +248,7 @@ class _Plan:
         with_: list[tuple[str, exp.Expression]] = list(scan_ctes.items())
         spine = self._spine()
         if key_cols:
-            with_.append(("keys", self._keys(key_cols, spine)))
+            with_.append(("output_keys", self._keys(key_cols, spine)))
             for name, (metric, scan, alias) in self.cumulative.items():
                 with_.append((f"cumulative_{name}", self._cumulative_cte(metric, scan, alias)))
         values = self._values_select(key_cols, range_scans)
@@ -296,10 +297,8 @@ class _Plan:
         starts = period_starts(self.ctx.since, req.until, self.grain, req.week_start)
         if not starts:
             return None
-        rows = [exp.Tuple(expressions=[self.adapter.timestamp_literal(s)]) for s in starts]
-        return exp.select("period").from_(exp.Values(
-            expressions=rows, alias=exp.TableAlias(this=exp.to_identifier("spine"),
-                                                   columns=[exp.to_identifier("period")])))
+        return self.adapter.values([[self.adapter.timestamp_literal(s)] for s in starts],
+                                   ["period"], "spine")
 
     def _keys(self, key_cols: list[str], spine: exp.Expression | None) -> exp.Expression:
         parts: list[exp.Expression] = []
@@ -332,16 +331,15 @@ class _Plan:
         return exp.and_(*conds) if conds else exp.true()
 
     def _values_select(self, key_cols: list[str], scans: list[Scan]) -> exp.Select:
-        select = exp.select(*[exp.column(c, "keys") for c in key_cols])
+        select = exp.select(*[exp.column(c, "output_keys") for c in key_cols])
         if key_cols:
-            select = select.from_("keys")
+            select = select.from_("output_keys")
             for scan in scans:
-                select = select.join(scan.name, on=self._join_on(key_cols, "keys", scan.name,
-                                                                  scan.dims), join_type="left",
-                                     copy=False)
+                on = self._join_on(key_cols, "output_keys", scan.name, scan.dims)
+                select = select.join(scan.name, on=on, join_type="left", copy=False)
             for name in self.cumulative:
                 cte = f"cumulative_{name}"
-                select = select.join(cte, on=self._join_on(key_cols, "keys", cte),
+                select = select.join(cte, on=self._join_on(key_cols, "output_keys", cte),
                                      join_type="left", copy=False)
         else:
             first, *rest = scans
@@ -358,7 +356,7 @@ class _Plan:
         for name in self.names:
             select = select.select(self.values[name].copy().as_(name), copy=False)
         if key_cols:
-            select = select.order_by(*[exp.column(c, "keys") for c in key_cols])
+            select = select.order_by(*[exp.column(c, "output_keys") for c in key_cols])
         return select
 
     def _final_select(self, key_cols: list[str], outputs: dict[str, exp.Expression]
@@ -382,7 +380,7 @@ class _Plan:
 
     def _cumulative_cte(self, metric: Metric, scan: Scan, alias: str) -> exp.Select:
         key_cols = ["period", *self.dims]
-        h, k = "h", "keys"
+        h, k = "h", "output_keys"
         conds = [exp.column("period", h).__le__(exp.column("period", k))]
         if metric.window:
             lower = self.adapter.add(exp.column("period", k), -metric.window.count,

@@ -20,6 +20,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 class DialectAdapter:
     dialect = "duckdb"
     exact_percentiles = True
+    # (since, until) of the request, for adapters that precompute timezone offsets.
+    time_range: tuple = (None, None)
 
     # -- time ------------------------------------------------------------------------
     def local_time(self, ts: exp.Expression, tz: str) -> exp.Expression:
@@ -70,6 +72,14 @@ class DialectAdapter:
     def date_literal(self, value: datetime) -> exp.Expression:
         return exp.cast(exp.Literal.string(value.strftime("%Y-%m-%d")),
                         exp.DataType.build("date"))
+
+    def values(self, rows: list[list[exp.Expression]], columns: list[str], alias: str
+               ) -> exp.Select:
+        """SELECT <columns> FROM a literal table of ``rows``."""
+        table = exp.Values(expressions=[exp.Tuple(expressions=r) for r in rows],
+                           alias=exp.TableAlias(this=exp.to_identifier(alias),
+                                                columns=[exp.to_identifier(c) for c in columns]))
+        return exp.select(*columns).from_(table)
 
     # -- aggregates ----------------------------------------------------------------------
     def percentile(self, e: exp.Expression, q: float) -> exp.Expression:

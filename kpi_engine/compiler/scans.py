@@ -135,13 +135,9 @@ def pit_periods(ctx: ScanContext, source: Source) -> exp.Expression:
         def to_utc(local: datetime) -> datetime:
             return local.replace(tzinfo=tz).astimezone(utc).replace(tzinfo=None)
 
-        rows = [exp.Tuple(expressions=[
-            a.timestamp_literal(s), a.timestamp_literal(to_utc(s)),
-            a.timestamp_literal(to_utc(shift(s, 1, ctx.grain)))]) for s in starts]
-        return exp.select("period", "start_utc", "end_utc").from_(exp.Values(
-            expressions=rows, alias=exp.TableAlias(
-                this=exp.to_identifier("bounds"),
-                columns=[exp.to_identifier(c) for c in ("period", "start_utc", "end_utc")])))
+        rows = [[a.timestamp_literal(s), a.timestamp_literal(to_utc(s)),
+                 a.timestamp_literal(to_utc(shift(s, 1, ctx.grain)))] for s in starts]
+        return a.values(rows, ["period", "start_utc", "end_utc"], "bounds")
     # No explicit range: the periods in which the source has rows.
     local = period_expr(ctx, source)
     distinct = exp.select(local.as_("period")).distinct().from_(source_from(ctx, source))

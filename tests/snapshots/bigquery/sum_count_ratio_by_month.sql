@@ -26,7 +26,7 @@ WITH scan_orders AS (
     AND t.created_at < CAST('2024-04-01 00:00:00' AS DATETIME)
   GROUP BY
     TIMESTAMP_TRUNC(t.created_at, MONTH)
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -44,7 +44,7 @@ WITH scan_orders AS (
   ]) AS spine
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_orders.gross_sales, 0) AS gross_sales,
   COALESCE(scan_orders.orders, 0) AS orders,
   CAST((
@@ -58,10 +58,10 @@ SELECT
   ) AS FLOAT64) / NULLIF((
     COALESCE(scan_orders.orders, 0)
   ), 0) AS aov
-FROM keys
+FROM output_keys
 LEFT JOIN scan_orders
-  ON keys.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 LEFT JOIN scan_refunds
-  ON keys.period = scan_refunds.period
+  ON output_keys.period = scan_refunds.period
 ORDER BY
-  keys.period
+  output_keys.period

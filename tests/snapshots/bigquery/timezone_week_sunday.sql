@@ -7,7 +7,7 @@ WITH scan_orders AS (
       TIMESTAMP_ADD(TIMESTAMP(
         DATETIME(TIMESTAMP(DATETIME(CAST(t.created_at AS DATETIME), 'UTC')), 'Asia/Ho_Chi_Minh')
       ), INTERVAL 1 DAY),
-      WEEK
+      WEEK(MONDAY)
     ), INTERVAL -1 DAY) AS period,
     COUNT(*) AS orders
   FROM orders AS t
@@ -22,9 +22,9 @@ WITH scan_orders AS (
       TIMESTAMP_ADD(TIMESTAMP(
         DATETIME(TIMESTAMP(DATETIME(CAST(t.created_at AS DATETIME), 'UTC')), 'Asia/Ho_Chi_Minh')
       ), INTERVAL 1 DAY),
-      WEEK
+      WEEK(MONDAY)
     ), INTERVAL -1 DAY)
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -49,10 +49,10 @@ WITH scan_orders AS (
   ]) AS spine
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_orders.orders, 0) AS orders
-FROM keys
+FROM output_keys
 LEFT JOIN scan_orders
-  ON keys.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 ORDER BY
-  keys.period
+  output_keys.period

@@ -41,7 +41,7 @@ WITH scan_tickets_at_period AS (
   CROSS JOIN tickets AS t
   GROUP BY
     p.period
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_tickets_at_period
@@ -60,10 +60,10 @@ WITH scan_tickets_at_period AS (
   ) AS spine
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_tickets_at_period.active_issues, 0) AS active_issues
-FROM keys
+FROM output_keys
 LEFT JOIN scan_tickets_at_period
-  ON keys.period = scan_tickets_at_period.period
+  ON output_keys.period = scan_tickets_at_period.period
 ORDER BY
-  keys.period
+  output_keys.period

@@ -26,7 +26,7 @@ WITH scan_orders AS (
     AND t.created_at < CAST('2024-04-01 00:00:00' AS TIMESTAMP)
   GROUP BY
     DATE_TRUNC('MONTH', t.created_at)
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -43,7 +43,7 @@ WITH scan_orders AS (
     (CAST('2024-03-01 00:00:00' AS TIMESTAMP)) AS spine(period)
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_orders.gross_sales, 0) AS gross_sales,
   COALESCE(scan_orders.orders, 0) AS orders,
   CAST((
@@ -57,10 +57,10 @@ SELECT
   ) AS DOUBLE) / NULLIF((
     COALESCE(scan_orders.orders, 0)
   ), 0) AS aov
-FROM keys
+FROM output_keys
 LEFT JOIN scan_orders
-  ON keys.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 LEFT JOIN scan_refunds
-  ON keys.period = scan_refunds.period
+  ON output_keys.period = scan_refunds.period
 ORDER BY
-  keys.period
+  output_keys.period

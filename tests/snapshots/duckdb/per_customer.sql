@@ -32,7 +32,7 @@ WITH scan_orders_per_customer_id AS (
     )
   GROUP BY
     DATE_TRUNC('QUARTER', t.created_at)
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders_per_customer_id
@@ -42,16 +42,16 @@ WITH scan_orders_per_customer_id AS (
   FROM scan_orders
 )
 SELECT
-  keys.period,
+  output_keys.period,
   CAST((
     COALESCE(scan_orders_per_customer_id.repeat_customers, 0)
   ) AS DOUBLE) / NULLIF((
     COALESCE(scan_orders.customers, 0)
   ), 0) AS repeat_purchase_rate
-FROM keys
+FROM output_keys
 LEFT JOIN scan_orders_per_customer_id
-  ON keys.period = scan_orders_per_customer_id.period
+  ON output_keys.period = scan_orders_per_customer_id.period
 LEFT JOIN scan_orders
-  ON keys.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 ORDER BY
-  keys.period
+  output_keys.period

@@ -20,7 +20,7 @@ WITH scan_orders AS (
       'WEEK',
       CAST(t.created_at AS TIMESTAMP) AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Ho_Chi_Minh' + INTERVAL 1 DAY
     ) + INTERVAL (-1) DAY
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -44,10 +44,10 @@ WITH scan_orders AS (
     (CAST('2024-03-31 00:00:00' AS TIMESTAMP))) AS spine(period)
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_orders.orders, 0) AS orders
-FROM keys
+FROM output_keys
 LEFT JOIN scan_orders
-  ON keys.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 ORDER BY
-  keys.period
+  output_keys.period

@@ -23,7 +23,7 @@ WITH scan_orders AS (
     ON t.order_id = j_orders.order_id
   GROUP BY
     j_orders.channel
-), `keys` AS (
+), output_keys AS (
   SELECT
     channel
   FROM scan_orders
@@ -33,7 +33,7 @@ WITH scan_orders AS (
   FROM scan_refunds
 )
 SELECT
-  `keys`.channel,
+  output_keys.channel,
   COALESCE(scan_orders.gross_sales, 0) AS gross_sales,
   CAST((
     (
@@ -46,10 +46,10 @@ SELECT
   ) AS DOUBLE) / NULLIF((
     COALESCE(scan_orders.orders, 0)
   ), 0) AS aov
-FROM `keys`
+FROM output_keys
 LEFT JOIN scan_orders
-  ON `keys`.channel <=> scan_orders.channel
+  ON output_keys.channel <=> scan_orders.channel
 LEFT JOIN scan_refunds
-  ON `keys`.channel <=> scan_refunds.channel
+  ON output_keys.channel <=> scan_refunds.channel
 ORDER BY
-  `keys`.channel
+  output_keys.channel

@@ -3,10 +3,7 @@
 -- request: metrics=('gross_sales_to_date', 'gross_sales_2m', 'gross_sales_ytd'), grain=month, since=2024-01-01, until=2024-04-01
 WITH history_orders AS (
   SELECT
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    ) AS period,
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME) AS period,
     SUM(t.subtotal) AS gross_sales
   FROM orders AS t
   WHERE
@@ -15,11 +12,8 @@ WITH history_orders AS (
     )
     AND t.created_at < CAST('2024-04-01 00:00:00' AS DATETIME)
   GROUP BY
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    )
-), `keys` AS (
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME)
+), output_keys AS (
   SELECT
     period
   FROM history_orders
@@ -40,48 +34,45 @@ WITH history_orders AS (
   ) AS spine
 ), cumulative_gross_sales_to_date AS (
   SELECT
-    `keys`.period,
+    output_keys.period,
     SUM(h.gross_sales) AS value
-  FROM `keys`
+  FROM output_keys
   JOIN history_orders AS h
-    ON h.period <= `keys`.period
+    ON h.period <= output_keys.period
   GROUP BY
-    `keys`.period
+    output_keys.period
 ), cumulative_gross_sales_2m AS (
   SELECT
-    `keys`.period,
+    output_keys.period,
     SUM(h.gross_sales) AS value
-  FROM `keys`
+  FROM output_keys
   JOIN history_orders AS h
-    ON h.period <= `keys`.period
-    AND h.period > DATE_ADD(`keys`.period, INTERVAL -2 MONTH)
+    ON h.period <= output_keys.period
+    AND h.period > DATE_ADD(output_keys.period, INTERVAL -2 MONTH)
   GROUP BY
-    `keys`.period
+    output_keys.period
 ), cumulative_gross_sales_ytd AS (
   SELECT
-    `keys`.period,
+    output_keys.period,
     SUM(h.gross_sales) AS value
-  FROM `keys`
+  FROM output_keys
   JOIN history_orders AS h
-    ON h.period <= `keys`.period
-    AND h.period >= DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(YEAR, '0000-01-01 00:00:00', `keys`.period)) YEAR
-    )
+    ON h.period <= output_keys.period
+    AND h.period >= CAST(DATE_FORMAT(output_keys.period, '%Y-01-01 00:00:00') AS DATETIME)
   GROUP BY
-    `keys`.period
+    output_keys.period
 )
 SELECT
-  `keys`.period,
+  output_keys.period,
   COALESCE(cumulative_gross_sales_to_date.value, 0) AS gross_sales_to_date,
   COALESCE(cumulative_gross_sales_2m.value, 0) AS gross_sales_2m,
   COALESCE(cumulative_gross_sales_ytd.value, 0) AS gross_sales_ytd
-FROM `keys`
+FROM output_keys
 LEFT JOIN cumulative_gross_sales_to_date
-  ON `keys`.period = cumulative_gross_sales_to_date.period
+  ON output_keys.period = cumulative_gross_sales_to_date.period
 LEFT JOIN cumulative_gross_sales_2m
-  ON `keys`.period = cumulative_gross_sales_2m.period
+  ON output_keys.period = cumulative_gross_sales_2m.period
 LEFT JOIN cumulative_gross_sales_ytd
-  ON `keys`.period = cumulative_gross_sales_ytd.period
+  ON output_keys.period = cumulative_gross_sales_ytd.period
 ORDER BY
-  `keys`.period
+  output_keys.period

@@ -3,24 +3,15 @@
 -- request: metrics=('cac', 'roas'), grain=year
 WITH scan_ad_spend AS (
   SELECT
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(YEAR, '0000-01-01 00:00:00', CAST(t.date AS DATETIME))) YEAR
-    ) AS period,
+    CAST(DATE_FORMAT(CAST(t.date AS DATETIME), '%Y-01-01 00:00:00') AS DATETIME) AS period,
     SUM(t.spend) AS ad_spend,
     SUM(t.conversion_value) AS ad_revenue
   FROM ad_spend AS t
   GROUP BY
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(YEAR, '0000-01-01 00:00:00', CAST(t.date AS DATETIME))) YEAR
-    )
+    CAST(DATE_FORMAT(CAST(t.date AS DATETIME), '%Y-01-01 00:00:00') AS DATETIME)
 ), scan_first_orders AS (
   SELECT
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(YEAR, '0000-01-01 00:00:00', t.first_order_at)) YEAR
-    ) AS period,
+    CAST(DATE_FORMAT(t.first_order_at, '%Y-01-01 00:00:00') AS DATETIME) AS period,
     COUNT(*) AS new_customers
   FROM (
     SELECT
@@ -33,11 +24,8 @@ WITH scan_ad_spend AS (
       customer_id
   ) AS t
   GROUP BY
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(YEAR, '0000-01-01 00:00:00', t.first_order_at)) YEAR
-    )
-), `keys` AS (
+    CAST(DATE_FORMAT(t.first_order_at, '%Y-01-01 00:00:00') AS DATETIME)
+), output_keys AS (
   SELECT
     period
   FROM scan_ad_spend
@@ -47,7 +35,7 @@ WITH scan_ad_spend AS (
   FROM scan_first_orders
 )
 SELECT
-  `keys`.period,
+  output_keys.period,
   CAST((
     COALESCE(scan_ad_spend.ad_spend, 0)
   ) AS DOUBLE) / NULLIF((
@@ -58,10 +46,10 @@ SELECT
   ) AS DOUBLE) / NULLIF((
     COALESCE(scan_ad_spend.ad_spend, 0)
   ), 0) AS roas
-FROM `keys`
+FROM output_keys
 LEFT JOIN scan_ad_spend
-  ON `keys`.period = scan_ad_spend.period
+  ON output_keys.period = scan_ad_spend.period
 LEFT JOIN scan_first_orders
-  ON `keys`.period = scan_first_orders.period
+  ON output_keys.period = scan_first_orders.period
 ORDER BY
-  `keys`.period
+  output_keys.period

@@ -3,10 +3,7 @@
 -- request: metrics=('net_sales_growth', 'net_sales_last_year'), grain=month, since=2024-01-01, until=2024-04-01
 WITH scan_orders AS (
   SELECT
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    ) AS period,
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME) AS period,
     SUM(t.subtotal) AS gross_sales,
     SUM(t.discounts) AS discounts
   FROM orders AS t
@@ -17,27 +14,18 @@ WITH scan_orders AS (
     AND t.created_at >= CAST('2023-01-01 00:00:00' AS DATETIME)
     AND t.created_at < CAST('2024-04-01 00:00:00' AS DATETIME)
   GROUP BY
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    )
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME)
 ), scan_refunds AS (
   SELECT
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    ) AS period,
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME) AS period,
     SUM(t.amount) AS refunds
   FROM refunds AS t
   WHERE
     t.created_at >= CAST('2023-01-01 00:00:00' AS DATETIME)
     AND t.created_at < CAST('2024-04-01 00:00:00' AS DATETIME)
   GROUP BY
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    )
-), `keys` AS (
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME)
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -96,7 +84,7 @@ WITH scan_orders AS (
   ) AS spine
 ), metric_values AS (
   SELECT
-    `keys`.period,
+    output_keys.period,
     COALESCE(scan_orders.gross_sales, 0) AS gross_sales,
     COALESCE(scan_orders.discounts, 0) AS discounts,
     COALESCE(scan_refunds.refunds, 0) AS refunds,
@@ -107,11 +95,11 @@ WITH scan_orders AS (
     ) - (
       COALESCE(scan_refunds.refunds, 0)
     ) AS net_sales
-  FROM `keys`
+  FROM output_keys
   LEFT JOIN scan_orders
-    ON `keys`.period = scan_orders.period
+    ON output_keys.period = scan_orders.period
   LEFT JOIN scan_refunds
-    ON `keys`.period = scan_refunds.period
+    ON output_keys.period = scan_refunds.period
 )
 SELECT
   cur.period,

@@ -7,9 +7,11 @@ WITH scan_orders_per_customer_id AS (
     COUNT(CASE WHEN e.n_orders >= 2 THEN 1 END) AS repeat_customers
   FROM (
     SELECT
-      DATE_ADD(
-        '0000-01-01 00:00:00',
-        INTERVAL (TIMESTAMPDIFF(QUARTER, '0000-01-01 00:00:00', t.created_at)) QUARTER
+      DATE_SUB(
+        CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME),
+        INTERVAL ((
+          MONTH(t.created_at) - 1
+        ) % 3) MONTH
       ) AS period,
       t.customer_id AS entity_key,
       COUNT(*) AS n_orders
@@ -19,9 +21,11 @@ WITH scan_orders_per_customer_id AS (
         t.status <> 'cancelled' AND NOT t.is_test
       )
     GROUP BY
-      DATE_ADD(
-        '0000-01-01 00:00:00',
-        INTERVAL (TIMESTAMPDIFF(QUARTER, '0000-01-01 00:00:00', t.created_at)) QUARTER
+      DATE_SUB(
+        CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME),
+        INTERVAL ((
+          MONTH(t.created_at) - 1
+        ) % 3) MONTH
       ),
       t.customer_id
   ) AS e
@@ -29,9 +33,11 @@ WITH scan_orders_per_customer_id AS (
     e.period
 ), scan_orders AS (
   SELECT
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(QUARTER, '0000-01-01 00:00:00', t.created_at)) QUARTER
+    DATE_SUB(
+      CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME),
+      INTERVAL ((
+        MONTH(t.created_at) - 1
+      ) % 3) MONTH
     ) AS period,
     COUNT(DISTINCT t.customer_id) AS customers
   FROM orders AS t
@@ -40,11 +46,13 @@ WITH scan_orders_per_customer_id AS (
       t.status <> 'cancelled' AND NOT t.is_test
     )
   GROUP BY
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(QUARTER, '0000-01-01 00:00:00', t.created_at)) QUARTER
+    DATE_SUB(
+      CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME),
+      INTERVAL ((
+        MONTH(t.created_at) - 1
+      ) % 3) MONTH
     )
-), `keys` AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders_per_customer_id
@@ -54,16 +62,16 @@ WITH scan_orders_per_customer_id AS (
   FROM scan_orders
 )
 SELECT
-  `keys`.period,
+  output_keys.period,
   CAST((
     COALESCE(scan_orders_per_customer_id.repeat_customers, 0)
   ) AS DOUBLE) / NULLIF((
     COALESCE(scan_orders.customers, 0)
   ), 0) AS repeat_purchase_rate
-FROM `keys`
+FROM output_keys
 LEFT JOIN scan_orders_per_customer_id
-  ON `keys`.period = scan_orders_per_customer_id.period
+  ON output_keys.period = scan_orders_per_customer_id.period
 LEFT JOIN scan_orders
-  ON `keys`.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 ORDER BY
-  `keys`.period
+  output_keys.period

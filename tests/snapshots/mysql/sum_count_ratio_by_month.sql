@@ -3,10 +3,7 @@
 -- request: metrics=('gross_sales', 'orders', 'aov'), grain=month, since=2024-01-01, until=2024-04-01
 WITH scan_orders AS (
   SELECT
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    ) AS period,
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME) AS period,
     SUM(t.subtotal) AS gross_sales,
     COUNT(*) AS orders,
     SUM(t.discounts) AS discounts
@@ -18,27 +15,18 @@ WITH scan_orders AS (
     AND t.created_at >= CAST('2024-01-01 00:00:00' AS DATETIME)
     AND t.created_at < CAST('2024-04-01 00:00:00' AS DATETIME)
   GROUP BY
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    )
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME)
 ), scan_refunds AS (
   SELECT
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    ) AS period,
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME) AS period,
     SUM(t.amount) AS refunds
   FROM refunds AS t
   WHERE
     t.created_at >= CAST('2024-01-01 00:00:00' AS DATETIME)
     AND t.created_at < CAST('2024-04-01 00:00:00' AS DATETIME)
   GROUP BY
-    DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', t.created_at)) MONTH
-    )
-), `keys` AS (
+    CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME)
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -61,7 +49,7 @@ WITH scan_orders AS (
   ) AS spine
 )
 SELECT
-  `keys`.period,
+  output_keys.period,
   COALESCE(scan_orders.gross_sales, 0) AS gross_sales,
   COALESCE(scan_orders.orders, 0) AS orders,
   CAST((
@@ -75,10 +63,10 @@ SELECT
   ) AS DOUBLE) / NULLIF((
     COALESCE(scan_orders.orders, 0)
   ), 0) AS aov
-FROM `keys`
+FROM output_keys
 LEFT JOIN scan_orders
-  ON `keys`.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 LEFT JOIN scan_refunds
-  ON `keys`.period = scan_refunds.period
+  ON output_keys.period = scan_refunds.period
 ORDER BY
-  `keys`.period
+  output_keys.period

@@ -3,13 +3,12 @@
 -- request: metrics=('orders',), grain=week, week_start=sunday, timezone=Asia/Ho_Chi_Minh, since=2024-01-01, until=2024-04-01
 WITH scan_orders AS (
   SELECT
-    DATE_ADD(DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(
-        WEEK,
-        '0000-01-01 00:00:00',
-        DATE_ADD(CONVERT_TZ(t.created_at, 'UTC', 'Asia/Ho_Chi_Minh'), INTERVAL 1 DAY)
-      )) WEEK
+    DATE_ADD(DATE_SUB(
+      CAST(DATE_FORMAT(
+        DATE_ADD(DATE_ADD(t.created_at, INTERVAL 420 MINUTE), INTERVAL 1 DAY),
+        '%Y-%m-%d 00:00:00'
+      ) AS DATETIME),
+      INTERVAL (WEEKDAY(DATE_ADD(DATE_ADD(t.created_at, INTERVAL 420 MINUTE), INTERVAL 1 DAY))) DAY
     ), INTERVAL -1 DAY) AS period,
     COUNT(*) AS orders
   FROM orders AS t
@@ -20,15 +19,14 @@ WITH scan_orders AS (
     AND t.created_at >= CAST('2023-12-31 17:00:00' AS DATETIME)
     AND t.created_at < CAST('2024-03-31 17:00:00' AS DATETIME)
   GROUP BY
-    DATE_ADD(DATE_ADD(
-      '0000-01-01 00:00:00',
-      INTERVAL (TIMESTAMPDIFF(
-        WEEK,
-        '0000-01-01 00:00:00',
-        DATE_ADD(CONVERT_TZ(t.created_at, 'UTC', 'Asia/Ho_Chi_Minh'), INTERVAL 1 DAY)
-      )) WEEK
+    DATE_ADD(DATE_SUB(
+      CAST(DATE_FORMAT(
+        DATE_ADD(DATE_ADD(t.created_at, INTERVAL 420 MINUTE), INTERVAL 1 DAY),
+        '%Y-%m-%d 00:00:00'
+      ) AS DATETIME),
+      INTERVAL (WEEKDAY(DATE_ADD(DATE_ADD(t.created_at, INTERVAL 420 MINUTE), INTERVAL 1 DAY))) DAY
     ), INTERVAL -1 DAY)
-), `keys` AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -80,10 +78,10 @@ WITH scan_orders AS (
   ) AS spine
 )
 SELECT
-  `keys`.period,
+  output_keys.period,
   COALESCE(scan_orders.orders, 0) AS orders
-FROM `keys`
+FROM output_keys
 LEFT JOIN scan_orders
-  ON `keys`.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 ORDER BY
-  `keys`.period
+  output_keys.period

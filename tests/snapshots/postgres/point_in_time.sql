@@ -39,7 +39,7 @@ WITH scan_tickets_at_period AS (
   CROSS JOIN tickets AS t
   GROUP BY
     p.period
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_tickets_at_period
@@ -52,10 +52,10 @@ WITH scan_tickets_at_period AS (
     (CAST('2024-03-01 00:00:00' AS TIMESTAMP))) AS spine(period)
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_tickets_at_period.active_issues, 0) AS active_issues
-FROM keys
+FROM output_keys
 LEFT JOIN scan_tickets_at_period
-  ON keys.period = scan_tickets_at_period.period
+  ON output_keys.period = scan_tickets_at_period.period
 ORDER BY
-  keys.period
+  output_keys.period

@@ -13,7 +13,7 @@ WITH history_orders AS (
     AND t.created_at < CAST('2024-04-01 00:00:00' AS TIMESTAMP)
   GROUP BY
     DATE_TRUNC('MONTH', t.created_at)
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM history_orders
@@ -34,45 +34,47 @@ WITH history_orders AS (
   ) AS spine
 ), cumulative_gross_sales_to_date AS (
   SELECT
-    keys.period,
+    output_keys.period,
     SUM(h.gross_sales) AS value
-  FROM keys
+  FROM output_keys
   JOIN history_orders AS h
-    ON h.period <= keys.period
+    ON h.period <= output_keys.period
   GROUP BY
-    keys.period
+    output_keys.period
 ), cumulative_gross_sales_2m AS (
   SELECT
-    keys.period,
+    output_keys.period,
     SUM(h.gross_sales) AS value
-  FROM keys
+  FROM output_keys
   JOIN history_orders AS h
-    ON h.period <= keys.period AND h.period > (
-      keys.period + INTERVAL '-2 MONTH'
+    ON h.period <= output_keys.period
+    AND h.period > (
+      output_keys.period + INTERVAL '-2 MONTH'
     )
   GROUP BY
-    keys.period
+    output_keys.period
 ), cumulative_gross_sales_ytd AS (
   SELECT
-    keys.period,
+    output_keys.period,
     SUM(h.gross_sales) AS value
-  FROM keys
+  FROM output_keys
   JOIN history_orders AS h
-    ON h.period <= keys.period AND h.period >= DATE_TRUNC('YEAR', keys.period)
+    ON h.period <= output_keys.period
+    AND h.period >= DATE_TRUNC('YEAR', output_keys.period)
   GROUP BY
-    keys.period
+    output_keys.period
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(cumulative_gross_sales_to_date.value, 0) AS gross_sales_to_date,
   COALESCE(cumulative_gross_sales_2m.value, 0) AS gross_sales_2m,
   COALESCE(cumulative_gross_sales_ytd.value, 0) AS gross_sales_ytd
-FROM keys
+FROM output_keys
 LEFT JOIN cumulative_gross_sales_to_date
-  ON keys.period = cumulative_gross_sales_to_date.period
+  ON output_keys.period = cumulative_gross_sales_to_date.period
 LEFT JOIN cumulative_gross_sales_2m
-  ON keys.period = cumulative_gross_sales_2m.period
+  ON output_keys.period = cumulative_gross_sales_2m.period
 LEFT JOIN cumulative_gross_sales_ytd
-  ON keys.period = cumulative_gross_sales_ytd.period
+  ON output_keys.period = cumulative_gross_sales_ytd.period
 ORDER BY
-  keys.period
+  output_keys.period

@@ -25,7 +25,7 @@ WITH scan_ad_spend AS (
   ) AS t
   GROUP BY
     DATE_TRUNC('YEAR', t.first_order_at)
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_ad_spend
@@ -35,7 +35,7 @@ WITH scan_ad_spend AS (
   FROM scan_first_orders
 )
 SELECT
-  keys.period,
+  output_keys.period,
   CAST((
     COALESCE(scan_ad_spend.ad_spend, 0)
   ) AS DOUBLE PRECISION) / NULLIF((
@@ -46,10 +46,10 @@ SELECT
   ) AS DOUBLE PRECISION) / NULLIF((
     COALESCE(scan_ad_spend.ad_spend, 0)
   ), 0) AS roas
-FROM keys
+FROM output_keys
 LEFT JOIN scan_ad_spend
-  ON keys.period = scan_ad_spend.period
+  ON output_keys.period = scan_ad_spend.period
 LEFT JOIN scan_first_orders
-  ON keys.period = scan_first_orders.period
+  ON output_keys.period = scan_first_orders.period
 ORDER BY
-  keys.period
+  output_keys.period

@@ -20,7 +20,7 @@ WITH scan_orders AS (
       'WEEK',
       CONVERT_TIMEZONE('UTC', 'Asia/Ho_Chi_Minh', t.created_at) + INTERVAL '1 DAY'
     ) + INTERVAL '-1 DAY'
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -72,10 +72,10 @@ WITH scan_orders AS (
   ) AS spine
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_orders.orders, 0) AS orders
-FROM keys
+FROM output_keys
 LEFT JOIN scan_orders
-  ON keys.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 ORDER BY
-  keys.period
+  output_keys.period

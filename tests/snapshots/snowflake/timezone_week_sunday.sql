@@ -28,7 +28,7 @@ WITH scan_orders AS (
         TIMESTAMPADD(DAY, 1, CONVERT_TIMEZONE('UTC', 'Asia/Ho_Chi_Minh', t.created_at))
       )
     )
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -52,10 +52,10 @@ WITH scan_orders AS (
     (CAST('2024-03-31 00:00:00' AS TIMESTAMP))) AS spine(period)
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_orders.orders, 0) AS orders
-FROM keys
+FROM output_keys
 LEFT JOIN scan_orders
-  ON keys.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 ORDER BY
-  keys.period
+  output_keys.period

@@ -25,7 +25,7 @@ WITH scan_orders AS (
     AND t.created_at < CAST('2024-04-01 00:00:00' AS TIMESTAMP)
   GROUP BY
     DATE_TRUNC('MONTH', t.created_at)
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -54,7 +54,7 @@ WITH scan_orders AS (
     (CAST('2024-03-01 00:00:00' AS TIMESTAMP)) AS spine(period)
 ), metric_values AS (
   SELECT
-    keys.period,
+    output_keys.period,
     COALESCE(scan_orders.gross_sales, 0) AS gross_sales,
     COALESCE(scan_orders.discounts, 0) AS discounts,
     COALESCE(scan_refunds.refunds, 0) AS refunds,
@@ -65,11 +65,11 @@ WITH scan_orders AS (
     ) - (
       COALESCE(scan_refunds.refunds, 0)
     ) AS net_sales
-  FROM keys
+  FROM output_keys
   LEFT JOIN scan_orders
-    ON keys.period = scan_orders.period
+    ON output_keys.period = scan_orders.period
   LEFT JOIN scan_refunds
-    ON keys.period = scan_refunds.period
+    ON output_keys.period = scan_refunds.period
 )
 SELECT
   cur.period,

@@ -3,68 +3,74 @@
 -- request: metrics=('gross_sales_to_date', 'gross_sales_2m', 'gross_sales_ytd'), grain=month, since=2024-01-01, until=2024-04-01
 WITH history_orders AS (
   SELECT
-    TIMESTAMP_TRUNC(t.created_at, MONTH) AS period,
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at) AS period,
     SUM(t.subtotal) AS gross_sales
   FROM orders AS t
   WHERE
     (
       t.status <> 'cancelled' AND NOT t.is_test
     )
-    AND t.created_at < DATETIME('2024-04-01 00:00:00')
+    AND t.created_at < '2024-04-01 00:00:00'
   GROUP BY
-    TIMESTAMP_TRUNC(t.created_at, MONTH)
-), keys AS (
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at)
+), output_keys AS (
   SELECT
     period
   FROM history_orders
   WHERE
-    period >= DATETIME('2024-01-01 00:00:00')
+    period >= '2024-01-01 00:00:00'
   UNION
   SELECT
-    period
-  FROM (VALUES
-    (DATETIME('2024-01-01 00:00:00')),
-    (DATETIME('2024-02-01 00:00:00')),
-    (DATETIME('2024-03-01 00:00:00'))) AS spine
+    column1 AS period
+  FROM (
+    SELECT
+      *
+    FROM (VALUES
+      ('2024-01-01 00:00:00'),
+      ('2024-02-01 00:00:00'),
+      ('2024-03-01 00:00:00')) AS spine
+  ) AS spine
 ), cumulative_gross_sales_to_date AS (
   SELECT
-    keys.period,
+    output_keys.period,
     SUM(h.gross_sales) AS value
-  FROM keys
+  FROM output_keys
   JOIN history_orders AS h
-    ON h.period <= keys.period
+    ON h.period <= output_keys.period
   GROUP BY
-    keys.period
+    output_keys.period
 ), cumulative_gross_sales_2m AS (
   SELECT
-    keys.period,
+    output_keys.period,
     SUM(h.gross_sales) AS value
-  FROM keys
+  FROM output_keys
   JOIN history_orders AS h
-    ON h.period <= keys.period AND h.period > TIMESTAMP_ADD(keys.period, -2, MONTH)
+    ON h.period <= output_keys.period
+    AND h.period > STRFTIME('%Y-%m-%d %H:%M:%S', output_keys.period, '-2 months')
   GROUP BY
-    keys.period
+    output_keys.period
 ), cumulative_gross_sales_ytd AS (
   SELECT
-    keys.period,
+    output_keys.period,
     SUM(h.gross_sales) AS value
-  FROM keys
+  FROM output_keys
   JOIN history_orders AS h
-    ON h.period <= keys.period AND h.period >= TIMESTAMP_TRUNC(keys.period, YEAR)
+    ON h.period <= output_keys.period
+    AND h.period >= STRFTIME('%Y-01-01 00:00:00', output_keys.period)
   GROUP BY
-    keys.period
+    output_keys.period
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(cumulative_gross_sales_to_date.value, 0) AS gross_sales_to_date,
   COALESCE(cumulative_gross_sales_2m.value, 0) AS gross_sales_2m,
   COALESCE(cumulative_gross_sales_ytd.value, 0) AS gross_sales_ytd
-FROM keys
+FROM output_keys
 LEFT JOIN cumulative_gross_sales_to_date
-  ON keys.period = cumulative_gross_sales_to_date.period
+  ON output_keys.period = cumulative_gross_sales_to_date.period
 LEFT JOIN cumulative_gross_sales_2m
-  ON keys.period = cumulative_gross_sales_2m.period
+  ON output_keys.period = cumulative_gross_sales_2m.period
 LEFT JOIN cumulative_gross_sales_ytd
-  ON keys.period = cumulative_gross_sales_ytd.period
+  ON output_keys.period = cumulative_gross_sales_ytd.period
 ORDER BY
-  keys.period
+  output_keys.period

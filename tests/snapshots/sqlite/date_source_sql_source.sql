@@ -3,15 +3,15 @@
 -- request: metrics=('cac', 'roas'), grain=year
 WITH scan_ad_spend AS (
   SELECT
-    TIMESTAMP_TRUNC(DATETIME(t.date), YEAR) AS period,
+    STRFTIME('%Y-01-01 00:00:00', STRFTIME('%Y-%m-%d %H:%M:%S', t.date)) AS period,
     SUM(t.spend) AS ad_spend,
     SUM(t.conversion_value) AS ad_revenue
   FROM ad_spend AS t
   GROUP BY
-    TIMESTAMP_TRUNC(DATETIME(t.date), YEAR)
+    STRFTIME('%Y-01-01 00:00:00', STRFTIME('%Y-%m-%d %H:%M:%S', t.date))
 ), scan_first_orders AS (
   SELECT
-    TIMESTAMP_TRUNC(t.first_order_at, YEAR) AS period,
+    STRFTIME('%Y-01-01 00:00:00', t.first_order_at) AS period,
     COUNT(*) AS new_customers
   FROM (
     SELECT
@@ -24,8 +24,8 @@ WITH scan_ad_spend AS (
       customer_id
   ) AS t
   GROUP BY
-    TIMESTAMP_TRUNC(t.first_order_at, YEAR)
-), keys AS (
+    STRFTIME('%Y-01-01 00:00:00', t.first_order_at)
+), output_keys AS (
   SELECT
     period
   FROM scan_ad_spend
@@ -35,7 +35,7 @@ WITH scan_ad_spend AS (
   FROM scan_first_orders
 )
 SELECT
-  keys.period,
+  output_keys.period,
   CAST((
     COALESCE(scan_ad_spend.ad_spend, 0)
   ) AS REAL) / NULLIF((
@@ -46,10 +46,10 @@ SELECT
   ) AS REAL) / NULLIF((
     COALESCE(scan_ad_spend.ad_spend, 0)
   ), 0) AS roas
-FROM keys
+FROM output_keys
 LEFT JOIN scan_ad_spend
-  ON keys.period = scan_ad_spend.period
+  ON output_keys.period = scan_ad_spend.period
 LEFT JOIN scan_first_orders
-  ON keys.period = scan_first_orders.period
+  ON output_keys.period = scan_first_orders.period
 ORDER BY
-  keys.period
+  output_keys.period

@@ -3,7 +3,7 @@
 -- request: metrics=('net_sales_growth', 'net_sales_last_year'), grain=month, since=2024-01-01, until=2024-04-01
 WITH scan_orders AS (
   SELECT
-    TIMESTAMP_TRUNC(t.created_at, MONTH) AS period,
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at) AS period,
     SUM(t.subtotal) AS gross_sales,
     SUM(t.discounts) AS discounts
   FROM orders AS t
@@ -11,21 +11,20 @@ WITH scan_orders AS (
     (
       t.status <> 'cancelled' AND NOT t.is_test
     )
-    AND t.created_at >= DATETIME('2023-01-01 00:00:00')
-    AND t.created_at < DATETIME('2024-04-01 00:00:00')
+    AND t.created_at >= '2023-01-01 00:00:00'
+    AND t.created_at < '2024-04-01 00:00:00'
   GROUP BY
-    TIMESTAMP_TRUNC(t.created_at, MONTH)
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at)
 ), scan_refunds AS (
   SELECT
-    TIMESTAMP_TRUNC(t.created_at, MONTH) AS period,
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at) AS period,
     SUM(t.amount) AS refunds
   FROM refunds AS t
   WHERE
-    t.created_at >= DATETIME('2023-01-01 00:00:00')
-    AND t.created_at < DATETIME('2024-04-01 00:00:00')
+    t.created_at >= '2023-01-01 00:00:00' AND t.created_at < '2024-04-01 00:00:00'
   GROUP BY
-    TIMESTAMP_TRUNC(t.created_at, MONTH)
-), keys AS (
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at)
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -35,26 +34,30 @@ WITH scan_orders AS (
   FROM scan_refunds
   UNION
   SELECT
-    period
-  FROM (VALUES
-    (DATETIME('2023-01-01 00:00:00')),
-    (DATETIME('2023-02-01 00:00:00')),
-    (DATETIME('2023-03-01 00:00:00')),
-    (DATETIME('2023-04-01 00:00:00')),
-    (DATETIME('2023-05-01 00:00:00')),
-    (DATETIME('2023-06-01 00:00:00')),
-    (DATETIME('2023-07-01 00:00:00')),
-    (DATETIME('2023-08-01 00:00:00')),
-    (DATETIME('2023-09-01 00:00:00')),
-    (DATETIME('2023-10-01 00:00:00')),
-    (DATETIME('2023-11-01 00:00:00')),
-    (DATETIME('2023-12-01 00:00:00')),
-    (DATETIME('2024-01-01 00:00:00')),
-    (DATETIME('2024-02-01 00:00:00')),
-    (DATETIME('2024-03-01 00:00:00'))) AS spine
+    column1 AS period
+  FROM (
+    SELECT
+      *
+    FROM (VALUES
+      ('2023-01-01 00:00:00'),
+      ('2023-02-01 00:00:00'),
+      ('2023-03-01 00:00:00'),
+      ('2023-04-01 00:00:00'),
+      ('2023-05-01 00:00:00'),
+      ('2023-06-01 00:00:00'),
+      ('2023-07-01 00:00:00'),
+      ('2023-08-01 00:00:00'),
+      ('2023-09-01 00:00:00'),
+      ('2023-10-01 00:00:00'),
+      ('2023-11-01 00:00:00'),
+      ('2023-12-01 00:00:00'),
+      ('2024-01-01 00:00:00'),
+      ('2024-02-01 00:00:00'),
+      ('2024-03-01 00:00:00')) AS spine
+  ) AS spine
 ), metric_values AS (
   SELECT
-    keys.period,
+    output_keys.period,
     COALESCE(scan_orders.gross_sales, 0) AS gross_sales,
     COALESCE(scan_orders.discounts, 0) AS discounts,
     COALESCE(scan_refunds.refunds, 0) AS refunds,
@@ -65,11 +68,11 @@ WITH scan_orders AS (
     ) - (
       COALESCE(scan_refunds.refunds, 0)
     ) AS net_sales
-  FROM keys
+  FROM output_keys
   LEFT JOIN scan_orders
-    ON keys.period = scan_orders.period
+    ON output_keys.period = scan_orders.period
   LEFT JOIN scan_refunds
-    ON keys.period = scan_refunds.period
+    ON output_keys.period = scan_refunds.period
 )
 SELECT
   cur.period,
@@ -85,10 +88,10 @@ SELECT
   offset_2.net_sales AS net_sales_last_year
 FROM metric_values AS cur
 LEFT JOIN metric_values AS offset_1
-  ON offset_1.period = TIMESTAMP_ADD(cur.period, -1, MONTH)
+  ON offset_1.period = STRFTIME('%Y-%m-%d %H:%M:%S', cur.period, '-1 months')
 LEFT JOIN metric_values AS offset_2
-  ON offset_2.period = TIMESTAMP_ADD(cur.period, -1, YEAR)
+  ON offset_2.period = STRFTIME('%Y-%m-%d %H:%M:%S', cur.period, '-1 years')
 WHERE
-  cur.period >= DATETIME('2024-01-01 00:00:00')
+  cur.period >= '2024-01-01 00:00:00'
 ORDER BY
   cur.period

@@ -7,7 +7,13 @@ WITH scan_orders_per_customer_id AS (
     COUNT(CASE WHEN e.n_orders >= 2 THEN 1 END) AS repeat_customers
   FROM (
     SELECT
-      TIMESTAMP_TRUNC(t.created_at, QUARTER) AS period,
+      STRFTIME(
+        '%Y-%m-01 00:00:00',
+        t.created_at,
+        '-' || (
+          CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
+        ) % 3 || ' months'
+      ) AS period,
       t.customer_id AS entity_key,
       COUNT(*) AS n_orders
     FROM orders AS t
@@ -16,14 +22,26 @@ WITH scan_orders_per_customer_id AS (
         t.status <> 'cancelled' AND NOT t.is_test
       )
     GROUP BY
-      TIMESTAMP_TRUNC(t.created_at, QUARTER),
+      STRFTIME(
+        '%Y-%m-01 00:00:00',
+        t.created_at,
+        '-' || (
+          CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
+        ) % 3 || ' months'
+      ),
       t.customer_id
   ) AS e
   GROUP BY
     e.period
 ), scan_orders AS (
   SELECT
-    TIMESTAMP_TRUNC(t.created_at, QUARTER) AS period,
+    STRFTIME(
+      '%Y-%m-01 00:00:00',
+      t.created_at,
+      '-' || (
+        CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
+      ) % 3 || ' months'
+    ) AS period,
     COUNT(DISTINCT t.customer_id) AS customers
   FROM orders AS t
   WHERE
@@ -31,8 +49,14 @@ WITH scan_orders_per_customer_id AS (
       t.status <> 'cancelled' AND NOT t.is_test
     )
   GROUP BY
-    TIMESTAMP_TRUNC(t.created_at, QUARTER)
-), keys AS (
+    STRFTIME(
+      '%Y-%m-01 00:00:00',
+      t.created_at,
+      '-' || (
+        CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
+      ) % 3 || ' months'
+    )
+), output_keys AS (
   SELECT
     period
   FROM scan_orders_per_customer_id
@@ -42,16 +66,16 @@ WITH scan_orders_per_customer_id AS (
   FROM scan_orders
 )
 SELECT
-  keys.period,
+  output_keys.period,
   CAST((
     COALESCE(scan_orders_per_customer_id.repeat_customers, 0)
   ) AS REAL) / NULLIF((
     COALESCE(scan_orders.customers, 0)
   ), 0) AS repeat_purchase_rate
-FROM keys
+FROM output_keys
 LEFT JOIN scan_orders_per_customer_id
-  ON keys.period = scan_orders_per_customer_id.period
+  ON output_keys.period = scan_orders_per_customer_id.period
 LEFT JOIN scan_orders
-  ON keys.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 ORDER BY
-  keys.period
+  output_keys.period

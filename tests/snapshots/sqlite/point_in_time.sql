@@ -16,46 +16,42 @@ WITH scan_tickets_at_period AS (
     ) AS active_issues
   FROM (
     SELECT
-      period,
-      start_utc,
-      end_utc
-    FROM (VALUES
-      (
-        DATETIME('2024-01-01 00:00:00'),
-        DATETIME('2024-01-01 00:00:00'),
-        DATETIME('2024-02-01 00:00:00')
-      ),
-      (
-        DATETIME('2024-02-01 00:00:00'),
-        DATETIME('2024-02-01 00:00:00'),
-        DATETIME('2024-03-01 00:00:00')
-      ),
-      (
-        DATETIME('2024-03-01 00:00:00'),
-        DATETIME('2024-03-01 00:00:00'),
-        DATETIME('2024-04-01 00:00:00')
-      )) AS bounds
+      column1 AS period,
+      column2 AS start_utc,
+      column3 AS end_utc
+    FROM (
+      SELECT
+        *
+      FROM (VALUES
+        ('2024-01-01 00:00:00', '2024-01-01 00:00:00', '2024-02-01 00:00:00'),
+        ('2024-02-01 00:00:00', '2024-02-01 00:00:00', '2024-03-01 00:00:00'),
+        ('2024-03-01 00:00:00', '2024-03-01 00:00:00', '2024-04-01 00:00:00')) AS bounds
+    ) AS bounds
   ) AS p
   CROSS JOIN tickets AS t
   GROUP BY
     p.period
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_tickets_at_period
   UNION
   SELECT
-    period
-  FROM (VALUES
-    (DATETIME('2024-01-01 00:00:00')),
-    (DATETIME('2024-02-01 00:00:00')),
-    (DATETIME('2024-03-01 00:00:00'))) AS spine
+    column1 AS period
+  FROM (
+    SELECT
+      *
+    FROM (VALUES
+      ('2024-01-01 00:00:00'),
+      ('2024-02-01 00:00:00'),
+      ('2024-03-01 00:00:00')) AS spine
+  ) AS spine
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_tickets_at_period.active_issues, 0) AS active_issues
-FROM keys
+FROM output_keys
 LEFT JOIN scan_tickets_at_period
-  ON keys.period = scan_tickets_at_period.period
+  ON output_keys.period = scan_tickets_at_period.period
 ORDER BY
-  keys.period
+  output_keys.period

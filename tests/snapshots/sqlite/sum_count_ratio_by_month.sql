@@ -3,7 +3,7 @@
 -- request: metrics=('gross_sales', 'orders', 'aov'), grain=month, since=2024-01-01, until=2024-04-01
 WITH scan_orders AS (
   SELECT
-    TIMESTAMP_TRUNC(t.created_at, MONTH) AS period,
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at) AS period,
     SUM(t.subtotal) AS gross_sales,
     COUNT(*) AS orders,
     SUM(t.discounts) AS discounts
@@ -12,21 +12,20 @@ WITH scan_orders AS (
     (
       t.status <> 'cancelled' AND NOT t.is_test
     )
-    AND t.created_at >= DATETIME('2024-01-01 00:00:00')
-    AND t.created_at < DATETIME('2024-04-01 00:00:00')
+    AND t.created_at >= '2024-01-01 00:00:00'
+    AND t.created_at < '2024-04-01 00:00:00'
   GROUP BY
-    TIMESTAMP_TRUNC(t.created_at, MONTH)
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at)
 ), scan_refunds AS (
   SELECT
-    TIMESTAMP_TRUNC(t.created_at, MONTH) AS period,
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at) AS period,
     SUM(t.amount) AS refunds
   FROM refunds AS t
   WHERE
-    t.created_at >= DATETIME('2024-01-01 00:00:00')
-    AND t.created_at < DATETIME('2024-04-01 00:00:00')
+    t.created_at >= '2024-01-01 00:00:00' AND t.created_at < '2024-04-01 00:00:00'
   GROUP BY
-    TIMESTAMP_TRUNC(t.created_at, MONTH)
-), keys AS (
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at)
+), output_keys AS (
   SELECT
     period
   FROM scan_orders
@@ -36,14 +35,18 @@ WITH scan_orders AS (
   FROM scan_refunds
   UNION
   SELECT
-    period
-  FROM (VALUES
-    (DATETIME('2024-01-01 00:00:00')),
-    (DATETIME('2024-02-01 00:00:00')),
-    (DATETIME('2024-03-01 00:00:00'))) AS spine
+    column1 AS period
+  FROM (
+    SELECT
+      *
+    FROM (VALUES
+      ('2024-01-01 00:00:00'),
+      ('2024-02-01 00:00:00'),
+      ('2024-03-01 00:00:00')) AS spine
+  ) AS spine
 )
 SELECT
-  keys.period,
+  output_keys.period,
   COALESCE(scan_orders.gross_sales, 0) AS gross_sales,
   COALESCE(scan_orders.orders, 0) AS orders,
   CAST((
@@ -57,10 +60,10 @@ SELECT
   ) AS REAL) / NULLIF((
     COALESCE(scan_orders.orders, 0)
   ), 0) AS aov
-FROM keys
+FROM output_keys
 LEFT JOIN scan_orders
-  ON keys.period = scan_orders.period
+  ON output_keys.period = scan_orders.period
 LEFT JOIN scan_refunds
-  ON keys.period = scan_refunds.period
+  ON output_keys.period = scan_refunds.period
 ORDER BY
-  keys.period
+  output_keys.period

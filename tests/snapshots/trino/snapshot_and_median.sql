@@ -36,7 +36,7 @@ WITH scan_inventory_snapshot AS (
     AND t.started_at < CAST('2024-01-08 00:00:00' AS TIMESTAMP)
   GROUP BY
     DATE_TRUNC('DAY', t.started_at)
-), keys AS (
+), output_keys AS (
   SELECT
     period
   FROM scan_inventory_snapshot
@@ -57,13 +57,13 @@ WITH scan_inventory_snapshot AS (
     (CAST('2024-01-07 00:00:00' AS TIMESTAMP))) AS spine(period)
 )
 SELECT
-  keys.period,
+  output_keys.period,
   scan_inventory_snapshot.inventory_on_hand AS inventory_on_hand,
   scan_sessions.median_session_duration AS median_session_duration
-FROM keys
+FROM output_keys
 LEFT JOIN scan_inventory_snapshot
-  ON keys.period = scan_inventory_snapshot.period
+  ON output_keys.period = scan_inventory_snapshot.period
 LEFT JOIN scan_sessions
-  ON keys.period = scan_sessions.period
+  ON output_keys.period = scan_sessions.period
 ORDER BY
-  keys.period
+  output_keys.period
