@@ -105,3 +105,8 @@ def table(name: str) -> Table | None:
 def register_table(t: Table) -> None:
     """Add a table to the canonical schema (used for input tables and by plugins)."""
     TABLES[t.name] = t
+
+
+from .input_tables import register_input_tables  # noqa: E402
+
+register_input_tables()

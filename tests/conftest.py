@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
-
-import importlib.util
 
 pytest_plugins = (["tests.conftest_warehouses"]
                   if importlib.util.find_spec("tests.conftest_warehouses") else [])

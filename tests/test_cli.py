@@ -17,7 +17,6 @@ from kpi_engine.cli import build_cli
 from .conftest import SHOP_SPECS
 from .shop_data import load_shop
 
-
 # These tests use their own specs (tests/fixtures/specs), not the shipped catalog.
 NO_CATALOG = "files,builtin_warehouses"
 

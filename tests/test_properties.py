@@ -45,20 +45,37 @@ def warehouse():
     wh.close()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(orders=st.lists(order, max_size=40), grain=st.sampled_from(["day", "week", "month",
-                                                                    "quarter"]),
-       tz=st.sampled_from(["UTC", "Asia/Ho_Chi_Minh", "Asia/Tehran", "Europe/Berlin"]),
-       by_channel=st.booleans())
-def test_sums_counts_and_ratios_match_python(registry, warehouse, orders, grain, tz,
-                                              by_channel):
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    orders=st.lists(order, max_size=40),
+    grain=st.sampled_from(["day", "week", "month", "quarter"]),
+    tz=st.sampled_from(["UTC", "Asia/Ho_Chi_Minh", "Asia/Tehran", "Europe/Berlin"]),
+    by_channel=st.booleans(),
+)
+def test_sums_counts_and_ratios_match_python(registry, warehouse, orders, grain, tz, by_channel):
     warehouse.execute("DELETE FROM orders")
-    rows = [("p", f"o{i}", ch, "c", START + timedelta(minutes=m), amount, Decimal(0), st_,
-             False) for i, (m, ch, amount, st_) in enumerate(orders)]
+    rows = [
+        ("p", f"o{i}", ch, "c", START + timedelta(minutes=m), amount, Decimal(0), st_, False)
+        for i, (m, ch, amount, st_) in enumerate(orders)
+    ]
     with warehouse.transaction():
-        warehouse.merge(TABLES["orders"], ["source", "order_id", "channel", "customer_id",
-                                           "created_at", "subtotal", "discounts", "status",
-                                           "is_test"], rows)
+        warehouse.merge(
+            TABLES["orders"],
+            [
+                "source",
+                "order_id",
+                "channel",
+                "customer_id",
+                "created_at",
+                "subtotal",
+                "discounts",
+                "status",
+                "is_test",
+            ],
+            rows,
+        )
     shop_registry = registry[0]
     zone, utc = ZoneInfo(tz), ZoneInfo("UTC")
     expected: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
@@ -69,9 +86,16 @@ def test_sums_counts_and_ratios_match_python(registry, warehouse, orders, grain,
         key = (truncate(local, grain).date().isoformat(),) + ((ch,) if by_channel else ())
         expected[key][0] += amount
         expected[key][1] += 1
-    records = evaluate(shop_registry, Request(
-        metrics=("gross_sales", "orders", "avg_order_subtotal"), grain=grain, timezone=tz,
-        dimensions=("channel",) if by_channel else ()), warehouse)
+    records = evaluate(
+        shop_registry,
+        Request(
+            metrics=("gross_sales", "orders", "avg_order_subtotal"),
+            grain=grain,
+            timezone=tz,
+            dimensions=("channel",) if by_channel else (),
+        ),
+        warehouse,
+    )
     got = {(r["period"],) + ((r["channel"],) if by_channel else ()): r for r in records}
     assert set(got) == set(expected)
     for key, (total, count) in expected.items():
@@ -80,21 +104,43 @@ def test_sums_counts_and_ratios_match_python(registry, warehouse, orders, grain,
         assert float(got[key]["avg_order_subtotal"]) == pytest.approx(float(total / count))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(orders=st.lists(order, min_size=1, max_size=30))
 def test_grain_all_equals_sum_of_months(registry, warehouse, orders):
     shop_registry = registry[0]
     warehouse.execute("DELETE FROM orders")
-    rows = [("p", f"o{i}", ch, "c", START + timedelta(minutes=m), amount, Decimal(0), s, False)
-            for i, (m, ch, amount, s) in enumerate(orders)]
+    rows = [
+        ("p", f"o{i}", ch, "c", START + timedelta(minutes=m), amount, Decimal(0), s, False)
+        for i, (m, ch, amount, s) in enumerate(orders)
+    ]
     with warehouse.transaction():
-        warehouse.merge(TABLES["orders"], ["source", "order_id", "channel", "customer_id",
-                                           "created_at", "subtotal", "discounts", "status",
-                                           "is_test"], rows)
+        warehouse.merge(
+            TABLES["orders"],
+            [
+                "source",
+                "order_id",
+                "channel",
+                "customer_id",
+                "created_at",
+                "subtotal",
+                "discounts",
+                "status",
+                "is_test",
+            ],
+            rows,
+        )
     span = dict(since=date(2023, 12, 1), until=date(2024, 6, 1))
-    months = evaluate(shop_registry, Request(metrics=("gross_sales", "avg_order_subtotal"), grain="month",
-                                             **span), warehouse)
-    total = evaluate(shop_registry, Request(metrics=("gross_sales", "avg_order_subtotal"), grain="all",
-                                            **span), warehouse)[0]
+    months = evaluate(
+        shop_registry,
+        Request(metrics=("gross_sales", "avg_order_subtotal"), grain="month", **span),
+        warehouse,
+    )
+    total = evaluate(
+        shop_registry,
+        Request(metrics=("gross_sales", "avg_order_subtotal"), grain="all", **span),
+        warehouse,
+    )[0]
     assert sum(Decimal(str(r["gross_sales"])) for r in months) == Decimal(str(total["gross_sales"]))
     assert len(months) == 6  # every month of the range, empty ones included

@@ -27,9 +27,8 @@ from ..specs.expressions import UnsafeExpression, parse_expression
 from ..specs.models import Metric
 from .dialects import adapter_for
 from .request import CompiledQuery, Request, check_dialect
-from .scans import (Scan, ScanContext, build_scan, metric_filter_expr, metric_value_expr,
-                    parse_in)
-from .timeline import GRAIN_ORDER, local_midnight_utc, period_starts, shift
+from .scans import Scan, ScanContext, build_scan, metric_filter_expr, metric_value_expr, parse_in
+from .timeline import GRAIN_ORDER, period_starts, shift
 
 _ZERO_WHEN_EMPTY = ("sum", "count", "count_distinct")
 

@@ -116,7 +116,8 @@ def bind_period(tree: exp.Expression) -> exp.Expression:
 
 def pit_periods(ctx: ScanContext, source: Source) -> exp.Expression:
     """One row per output period with its local start and its bounds in UTC."""
-    from .timeline import local_midnight_utc as utc_of, period_starts, shift
+    from .timeline import local_midnight_utc as utc_of
+    from .timeline import period_starts, shift
 
     a = ctx.adapter
     if ctx.grain == "all":

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import KpiError, Location, SpecError, SpecErrors
-from .models import Metric, SpecFile, Source, _Frozen
+from .models import Metric, Source, SpecFile, _Frozen
 from .yaml_positions import PositionedDict, PositionedList, load_yaml, position_of
 
 

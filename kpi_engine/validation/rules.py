@@ -215,7 +215,8 @@ def _check_columns(registry: Registry, src: Source, tree: exp.Expression, field:
             join = next((j for j in src.joins if j.source == prefix), None)
             if join is None or join.source not in registry.sources:
                 yield SpecError(f"{subject}: {field}: {col.sql()!r} names {prefix!r}, which "
-                                f"is not joined to source {src.name!r}", owner.field_location(field))
+                                f"is not joined to source {src.name!r}",
+                                owner.field_location(field))
                 continue
             target = registry.sources[join.source]
         known = source_columns(target, registry.dialect_of_source(target.name))
