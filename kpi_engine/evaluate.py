@@ -55,6 +55,6 @@ def normalise_value(value: Any) -> Any:
     """Warehouse numbers as Python numbers: Decimal stays exact, NaN becomes None."""
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
-    if isinstance(value, Decimal):
-        return value.normalize() if value == value.to_integral_value() else value
+    if isinstance(value, Decimal) and value.is_nan():
+        return None
     return value

@@ -258,6 +258,7 @@ class _Plan:
             final = self._project(values, key_cols)
         for name, cte in with_:
             final = final.with_(name, as_=cte, copy=False)
+        final = self.adapter.rewrite(final)
         sql = final.sql(dialect=self.request.dialect, pretty=True)
         return CompiledQuery(sql=sql, dialect=self.request.dialect, metrics=list(self.names),
                              dimensions=list(self.dims), grain=self.grain, tree=final,

@@ -79,6 +79,16 @@ class MySQLAdapter(OffsetTimezoneAdapter):
             return exp.DateSub(this=month_start, expression=back, unit=exp.Var(this="MONTH"))
         raise CompileError(f"unknown grain {grain!r}")
 
+    def rewrite(self, tree: exp.Expression) -> exp.Expression:
+        # MySQL's DATEDIFF() counts days whatever the unit; TIMESTAMPDIFF takes one.
+        def fix(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.DateDiff) and node.unit and node.unit.upper() != "DAY":
+                return exp.TimestampDiff(this=node.this, expression=node.expression,
+                                         unit=exp.Var(this=node.unit.upper()))
+            return node
+
+        return tree.transform(fix, copy=False)
+
     def percentile(self, e: exp.Expression, q: float) -> exp.Expression:
         raise CompileError("median and percentile metrics cannot run on MySQL/MariaDB: "
                            "neither has an aggregate percentile function")

@@ -81,6 +81,10 @@ class DialectAdapter:
                                                 columns=[exp.to_identifier(c) for c in columns]))
         return exp.select(*columns).from_(table)
 
+    def rewrite(self, tree: exp.Expression) -> exp.Expression:
+        """Last fixes on the whole statement before it is rendered in this dialect."""
+        return tree
+
     # -- aggregates ----------------------------------------------------------------------
     def percentile(self, e: exp.Expression, q: float) -> exp.Expression:
         return exp.PercentileCont(this=e, expression=exp.Literal.number(q))
