@@ -1,0 +1,300 @@
+"""Run a connector and load what it reads into the warehouse.
+
+The engine owns loading so every connector gets the same guarantees:
+- rows are coerced to the canonical types and merged by primary key (idempotent);
+- a stream's cursor is saved in the transaction that wrote its page, so a crash resumes
+  from the last committed page without loss or duplicates;
+- ``atomic`` connectors (file loads) are validated completely, then written in one
+  transaction: either every row lands or the tables stay exactly as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..connectors import Connector, ConnectorSettings, Page, SyncContext
+from ..errors import KpiError, SyncError, did_you_mean
+from ..extensions import connector_class
+from ..schema import TABLES, Table
+from ..warehouses.base import STATE_TABLE, Warehouse
+from .coerce import CoercedPage, TableCoercer
+
+MAX_REPORTED = 20  # bad values listed in one error; the rest are counted
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class SyncReport:
+    """What one ``run_sync`` did."""
+
+    connector: str
+    started_at: datetime  # UTC, aware
+    full_refresh: bool = False
+    rows: dict[str, int] = field(default_factory=dict)  # rows written per table
+    pages: int = 0
+    duration: float = 0.0  # seconds
+    cursors: dict[str, str] = field(default_factory=dict)  # stream -> cursor saved
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def tables(self) -> dict[str, int]:
+        """Alias of ``rows``: rows written per table."""
+        return self.rows
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{t} {n:,}" for t, n in self.rows.items()) or "no rows"
+        return (f"{self.connector}: {self.total_rows:,} rows in {self.pages} page(s) "
+                f"({parts}) in {self.duration:.1f}s")
+
+
+def run_sync(connector_name: str, warehouse: Warehouse, settings: dict[str, Any], *,
+             full_refresh: bool = False, log: Log | None = None) -> SyncReport:
+    """Read every page ``connector_name`` yields and merge it into ``warehouse``.
+
+    Raises ``SyncError`` (one line, or one line per bad value for atomic connectors) for
+    bad settings, unknown tables or columns, values that do not fit their column, or a
+    connector failure; pages committed before a failure stay (non-atomic connectors).
+    """
+    cls = connector_class(connector_name)
+    connector = cls(build_settings(cls, settings))
+    run = _Run(connector_name, connector, warehouse, full_refresh, log)
+    clock = time.perf_counter()
+    if cls.atomic:
+        run.load_atomic()
+    else:
+        run.load_incremental()
+    run.report.duration = time.perf_counter() - clock
+    return run.report
+
+
+def build_settings(cls: type[Connector], settings: dict[str, Any]) -> ConnectorSettings:
+    """The connector's settings model from a dict, with missing fields taken from
+    ``KPI_<CONNECTOR>_<FIELD>`` environment variables (where secrets belong).
+
+    Validation errors become one SyncError line naming each bad setting; the values are
+    never echoed, since some are secrets.
+    """
+    model = cls.settings_model
+    values = dict(settings)
+    prefix = "KPI_" + re.sub(r"\W", "_", cls.name).upper() + "_"
+    for name in model.model_fields:
+        env = os.environ.get(prefix + name.upper())
+        if name not in values and env is not None:
+            values[name] = env
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        known = set(model.model_fields)
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            if err["type"] == "extra_forbidden":
+                top = str(err["loc"][0]) if err["loc"] else where
+                problems.append(f"unknown setting {where!r}{did_you_mean(top, known)}")
+            elif err["type"] == "missing":
+                problems.append(f"setting {where!r} is required")
+            else:
+                problems.append(f"setting {where!r}: {err['msg']}")
+        raise SyncError(f"connector {cls.name!r}: " + "; ".join(problems)) from None
+
+
+class _Run:
+    """State of one sync: the coercers, tables made, sources replaced, the report."""
+
+    def __init__(self, name: str, connector: Connector, warehouse: Warehouse,
+                 full_refresh: bool, log: Log | None):
+        self.name = name
+        self.connector = connector
+        self.warehouse = warehouse
+        self.full_refresh = full_refresh
+        self.log = log
+        self.started_at = datetime.now(UTC)
+        self.report = SyncReport(name, self.started_at, full_refresh)
+        self.coercers: dict[str, TableCoercer] = {}
+        self.ensured: set[str] = set()
+        self.replaced: set[tuple[str, Any]] = set()
+        self.page_no = 0
+        self.seen: dict[str, int] = {}
+
+    # -- the two loading modes ---------------------------------------------------------------
+    def load_incremental(self) -> None:
+        """Commit page by page: each page's rows and its cursor in one transaction."""
+        for name in self.connector.tables:
+            self._ensure(self._table(name))
+        if self.full_refresh:
+            with self.warehouse.transaction():
+                self.warehouse.clear_state(self.name)
+        for page in self._pages(self._context()):
+            problems: list[str] = []
+            coerced = self._coerce(page, problems)
+            if problems:
+                raise SyncError(_problem_message(self.name, problems, "this page was not "
+                                                 "loaded; earlier pages were"))
+            self._ensure(coerced.table)
+            with self.warehouse.transaction():
+                self._write(page, coerced)
+            self._progress(coerced, "")
+
+    def load_atomic(self) -> None:
+        """Read and validate everything first, then write it all in one transaction."""
+        context = self._context()
+        problems: list[str] = []
+        pages: list[tuple[Page, CoercedPage]] = []
+        for page in self._pages(context):
+            coerced = self._coerce(page, problems)
+            pages.append((page, coerced))
+            self._progress(coerced, "read ")
+        if problems:
+            raise SyncError(_problem_message(self.name, problems, "nothing was loaded"))
+        for name in dict.fromkeys([*self.connector.tables, *(c.table.name for _, c in pages)]):
+            self._ensure(self._table(name))
+        with self.warehouse.transaction():
+            if self.full_refresh:
+                self.warehouse.clear_state(self.name)
+            for page, coerced in pages:
+                self._write(page, coerced)
+        if self.log is not None and pages:
+            self.log(f"committed {self.report.total_rows:,} rows in one transaction")
+
+    # -- steps -------------------------------------------------------------------------------
+    def _context(self) -> SyncContext:
+        cursors = {} if self.full_refresh else self._saved_cursors()
+        return SyncContext(self.started_at, self.full_refresh, cursors, self.log)
+
+    def _pages(self, context: SyncContext) -> Iterator[Page]:
+        """The connector's pages, its failures turned into one SyncError line."""
+        try:
+            pages: Iterable[Page] = self.connector.read(context)
+            yield from pages
+        except KpiError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any connector bug is reported, not dumped
+            raise SyncError(f"connector {self.name!r} failed: {type(exc).__name__}: {exc}") \
+                from exc
+
+    def _coerce(self, page: Page, problems: list[str]) -> CoercedPage:
+        self.page_no += 1
+        table = self._table(page.table)
+        coercer = self.coercers.get(table.name)
+        if coercer is None:
+            coercer = self.coercers[table.name] = TableCoercer(table, self.name)
+        origins = page.origins
+        if origins is None or len(origins) != len(page.rows):
+            where = f"{self.name} {table.name} page {self.page_no}"
+            origins = [f"{where} row {i}" for i in range(1, len(page.rows) + 1)]
+        return coercer.coerce(page.rows, origins, problems)
+
+    def _write(self, page: Page, coerced: CoercedPage) -> None:
+        """Merge one page and save its cursor; call inside a transaction."""
+        table = coerced.table
+        if page.replace_all and self.full_refresh:
+            self._replace(table, coerced.sources)
+        written = self.warehouse.merge(table, coerced.columns, coerced.rows)
+        self.report.rows[table.name] = self.report.rows.get(table.name, 0) + written
+        self.report.pages += 1
+        if page.cursor is not None:
+            stream = page.stream or table.name
+            cursor = cap_cursor(page.cursor, self.started_at)
+            self.warehouse.set_state(self.name, stream, cursor)
+            self.report.cursors[stream] = cursor
+
+    def _replace(self, table: Table, sources: set[Any]) -> None:
+        """Delete this connector's earlier rows of ``table`` (once per run) before a full
+        reload: only rows of the same ``source`` where the table has one in its key."""
+        target = self.warehouse.qualify(table.name)
+        if "source" in table.primary_key:
+            todo = sorted(s for s in sources if (table.name, s) not in self.replaced)
+            if todo:
+                marks = ", ".join([self.warehouse.param] * len(todo))
+                self.warehouse.execute(f'DELETE FROM {target} WHERE "source" IN ({marks})',
+                                       todo)
+            self.replaced.update((table.name, s) for s in todo)
+        elif (table.name, None) not in self.replaced:
+            self.warehouse.execute(f"DELETE FROM {target}")
+            self.replaced.add((table.name, None))
+
+    def _progress(self, coerced: CoercedPage, what: str) -> None:
+        """'orders: 1,204 rows (page 3)', counting the table's rows so far in this run."""
+        name = coerced.table.name
+        self.seen[name] = self.seen.get(name, 0) + len(coerced.rows)
+        if self.log is not None:
+            self.log(f"{name}: {self.seen[name]:,} rows {what}(page {self.page_no})")
+
+    def _table(self, name: str) -> Table:
+        table = TABLES.get(name)
+        if table is None:
+            raise SyncError(f"connector {self.name!r} wrote to unknown table {name!r}"
+                            f"{did_you_mean(name, set(TABLES))}")
+        return table
+
+    def _ensure(self, table: Table) -> None:
+        if table.name not in self.ensured:
+            self.warehouse.ensure_table(table)
+            self.ensured.add(table.name)
+
+    def _saved_cursors(self) -> dict[str, str | None]:
+        """Every stream cursor saved for this connector."""
+        wh = self.warehouse
+        try:
+            wh._ensure_state_table()
+            result = wh.query_params(f"SELECT stream, cursor FROM {wh.qualify(STATE_TABLE)} "
+                                     f"WHERE connector = {wh.param}", (self.name,))
+            return {stream: cursor for stream, cursor in result.rows}
+        except NotImplementedError:
+            # A warehouse with only the basic state API: ask per declared table.
+            return {t: wh.get_state(self.name, t) for t in self.connector.tables}
+
+
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def cap_cursor(cursor: str, started_at: datetime) -> str:
+    """An ISO date or timestamp cursor no later than the sync's start, in the same style.
+
+    A source can report changes stamped after our start while we read; saving such a
+    cursor would skip rows written between the start and that stamp on the next run.
+    """
+    if not _ISO_START.match(cursor):
+        return cursor
+    text = cursor.strip()
+    if len(text) == 10:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            return cursor
+        today = started_at.astimezone(UTC).date()
+        return today.isoformat() if day > today else cursor
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return cursor
+    start = started_at.astimezone(UTC)
+    if value.tzinfo is None:
+        if value <= start.replace(tzinfo=None):
+            return cursor
+        return start.replace(tzinfo=None).isoformat()
+    if value <= start:
+        return cursor
+    capped = start.isoformat()
+    return capped[:-6] + "Z" if text.endswith("Z") else capped
+
+
+def _problem_message(name: str, problems: list[str], outcome: str) -> str:
+    lines = problems[:MAX_REPORTED]
+    if len(problems) > MAX_REPORTED:
+        lines.append(f"... and {len(problems) - MAX_REPORTED:,} more")
+    noun = "problem" if len(problems) == 1 else "problems"
+    return "\n".join([f"sync {name}: {len(problems):,} {noun} in the data; {outcome}:",
+                      *lines])

@@ -1,0 +1,40 @@
+"""The ``files`` connector: load a folder of CSV, JSON Lines and Parquet files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kpi_engine.connectors import Connector, Page, SyncContext
+from kpi_engine.schema import TABLES
+
+from .discover import check_mapping, files_to_load
+from .readers import READERS
+from .settings import FilesSettings
+
+
+class FilesConnector(Connector):
+    name = "files"
+    description = "CSV (UTF-8), JSON Lines and Parquet files named after canonical tables"
+    settings_model = FilesSettings
+    tables = ()  # whichever tables the files name
+    # A folder of files is one consistent snapshot: load all of it or none of it.
+    atomic = True
+    settings: FilesSettings
+
+    def read(self, context: SyncContext) -> Iterator[Page]:
+        check_mapping(self.settings.mapping)
+        planned, notes = files_to_load(self.settings)
+        for note in notes:
+            context.progress(note)
+        source = self.settings.source
+        for item in planned:
+            rename = self.settings.mapping.get(item.table, {})
+            fill_source = "source" in TABLES[item.table].primary_key
+            for rows, origins in READERS[item.format](item.path, item.label, rename):
+                if fill_source:
+                    for row in rows:
+                        if not row.get("source"):
+                            row["source"] = source
+                # Each file is the full content of its rows: a full refresh replaces
+                # what this source loaded before.
+                yield Page(item.table, rows, origins=origins, replace_all=True)
