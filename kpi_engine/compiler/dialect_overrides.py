@@ -82,9 +82,10 @@ class MySQLAdapter(OffsetTimezoneAdapter):
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
         # MySQL's DATEDIFF() counts days whatever the unit; TIMESTAMPDIFF takes one.
         def fix(node: exp.Expression) -> exp.Expression:
-            if isinstance(node, exp.DateDiff) and node.unit and node.unit.upper() != "DAY":
+            unit = node.text("unit").upper() if isinstance(node, exp.DateDiff) else ""
+            if unit and unit != "DAY":
                 return exp.TimestampDiff(this=node.this, expression=node.expression,
-                                         unit=exp.Var(this=node.unit.upper()))
+                                         unit=exp.Var(this=unit))
             return node
 
         return tree.transform(fix, copy=False)
@@ -141,6 +142,29 @@ class SQLiteAdapter(OffsetTimezoneAdapter):
 
     def timestamp_literal(self, value: datetime) -> exp.Expression:
         return exp.Literal.string(value.strftime("%Y-%m-%d %H:%M:%S"))
+
+    _PARTS = {"HOUR": "%H", "DAY": "%d", "MONTH": "%m", "YEAR": "%Y", "DOW": "%w",
+              "MINUTE": "%M", "DOY": "%j"}
+
+    def rewrite(self, tree: exp.Expression) -> exp.Expression:
+        """Interval arithmetic and EXTRACT as strftime() modifiers: sqlglot leaves them
+        in a form SQLite cannot run."""
+        def fix(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression,
+                                                                   exp.Interval):
+                interval = node.expression
+                amount = int(float(interval.this.name))
+                unit = interval.text("unit").lower().rstrip("s")
+                sign = -1 if isinstance(node, exp.Sub) else 1
+                return self.add(node.this, sign * amount, unit)
+            if isinstance(node, exp.Extract):
+                part = node.this.name.upper()
+                if part in self._PARTS:
+                    return exp.cast(self._fmt(self._PARTS[part], node.expression),
+                                    exp.DataType.build("int"))
+            return node
+
+        return tree.transform(fix, copy=False)
 
     def date_literal(self, value: datetime) -> exp.Expression:
         return exp.Literal.string(value.strftime("%Y-%m-%d"))

@@ -289,7 +289,19 @@ def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
     """The SELECT of one scan CTE: columns period, <dims>, <aggregate aliases>."""
     select = _scan_body(ctx, scan)
     _add_used_joins(select, ctx, scan.source)
-    return select
+    return localize(select, ctx)
+
+
+def localize(tree: exp.Expression, ctx: ScanContext) -> exp.Expression:
+    """Compile the specs' local_time(ts) into this dialect's timezone conversion."""
+    def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "local_time":
+            if len(node.expressions) != 1:
+                raise CompileError("local_time() takes one timestamp")
+            return ctx.adapter.local_time(node.expressions[0], ctx.timezone)
+        return node
+
+    return tree.transform(fix, copy=False)
 
 
 def _add_used_joins(select: exp.Select, ctx: ScanContext, source: Source) -> None:

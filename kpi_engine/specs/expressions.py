@@ -27,7 +27,10 @@ _DENIED_FUNCTIONS = {
 # Plain functions sqlglot does not model but that are harmless scalar functions.
 _ALLOWED_ANONYMOUS = {"nullif", "greatest", "least", "abs", "round", "floor", "ceil",
                       "sign", "power", "sqrt", "ln", "log", "exp", "lower", "upper",
-                      "length", "trim", "concat", "strpos", "position", "split_part"}
+                      "length", "trim", "concat", "strpos", "position", "split_part",
+                      # local_time(ts): a UTC timestamp in the store's timezone (compiled
+                      # per dialect, see kpi_engine.compiler.scans.localize).
+                      "local_time"}
 
 
 @dataclass(frozen=True)
