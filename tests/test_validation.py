@@ -181,3 +181,14 @@ def test_valid_specs_load(tmp_path):
                                       "source: orders}\n", encoding="utf-8")
     reg = load_registry([tmp_path], include_packs=False)
     assert reg.metric("o").location.line == 7
+
+
+def test_unknown_column_in_source_sql(tmp_path):
+    err = single(tmp_path, """\
+sources:
+  - name: firsts
+    sql: SELECT customer_id, MIN(creatd_at) AS first_at FROM orders GROUP BY customer_id
+    time: first_at
+""")
+    assert "bad.yaml:3:10: source 'firsts': sql: Column 'creatd_at' could not be resolved" in err
+    assert "did you mean 'created_at'" in err

@@ -26,9 +26,14 @@ class SourceRule:
             dialect = registry.dialect_of_source(src.name)
             if src.sql:
                 try:
-                    parse_query(src.sql, dialect)
+                    query = parse_query(src.sql, dialect)
                 except UnsafeExpression as exc:
                     yield SpecError(f"source {src.name!r}: {exc}", src.field_location("sql"))
+                    continue
+                problem = _unknown_sql_column(query, dialect)
+                if problem:
+                    yield SpecError(f"source {src.name!r}: sql: {problem}",
+                                    src.field_location("sql"))
                     continue
             for join in src.joins:
                 if join.source not in registry.sources:
@@ -138,6 +143,32 @@ class TimeSemanticsRule:
                         metric.field_location("metric"))
             if metric.grain_to_date and metric.grain_to_date not in GRAINS:
                 yield SpecError(f"metric {metric.name!r}: unknown grain", metric.location)
+
+
+def _unknown_sql_column(query: exp.Query, dialect: str) -> str | None:
+    """A column a source's SQL reads that its canonical tables lack, or None.
+
+    Only checked when every table the query reads is canonical: for a team's own tables
+    the engine cannot know the columns.
+    """
+    from sqlglot.errors import OptimizeError
+    from sqlglot.optimizer.qualify import qualify
+
+    from ..schema import TABLES
+
+    ctes = {c.alias_or_name for c in query.find_all(exp.CTE)}
+    tables = {t.name for t in query.find_all(exp.Table) if t.name not in ctes}
+    if not tables or not tables <= set(TABLES):
+        return None
+    schema = {name: {c.name: "VARCHAR" for c in TABLES[name].columns} for name in tables}
+    try:
+        qualify(query.copy(), schema=schema, dialect=dialect, validate_qualify_columns=True)
+    except OptimizeError as exc:
+        message = str(exc).split(". Line:")[0]
+        known = sorted({c for t in tables for c in TABLES[t].column_names})
+        name = message.split("'")[1] if message.count("'") >= 2 else ""
+        return f"{message} in {', '.join(sorted(tables))}{did_you_mean(name, known)}"
+    return None
 
 
 def _depends_on_offset(registry: Registry, name: str, seen: set[str]) -> bool:
