@@ -46,14 +46,16 @@ def demo(app: AppContext, warehouse: str, data_dir: str | None, seed: int,
     from ..sync.engine import run_sync
     from ..warehouses.connect import connect
 
-    start = date(2025, 1, 1)
+    # Two years of data, the second one shown: retention, churn, CLV and year-over-year
+    # comparisons need a year of history behind the months they describe.
+    start, shown = date(2024, 1, 1), date(2025, 1, 1)
     say = lambda msg: click.echo(msg, err=True)  # noqa: E731 - progress goes to stderr
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kpi-demo-") as tmp:
         folder = Path(data_dir or tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        say(f"1/3 generating a year of a sample store (seed {seed}) in {folder} ...")
-        files = generate_demo(folder, seed=seed, start=start, days=365)
+        say(f"1/3 generating two years of a sample store (seed {seed}) in {folder} ...")
+        files = generate_demo(folder, seed=seed, start=start, days=(shown - start).days + 365)
         say(f"    {len(files)} tables written ({time.perf_counter() - t0:.1f}s)")
         say("2/3 loading them with the files connector ...")
         wh = connect(warehouse)
@@ -62,14 +64,14 @@ def demo(app: AppContext, warehouse: str, data_dir: str | None, seed: int,
                               full_refresh=True, log=None)
             rows = sum(getattr(report, "rows", {}).values())
             say(f"    {rows:,} rows loaded ({time.perf_counter() - t0:.1f}s)")
-            say("3/3 evaluating the shipped KPIs by month ...")
+            say(f"3/3 evaluating the shipped KPIs by month of {shown.year} ...")
             registry = load_registry()
-            names = [n for n, m in sorted(registry.metrics.items()) if not m.hidden and
-                     (domain is None or m.domain == domain) and
-                     registry.packs.get(n) == "catalog"]
+            names = [n for n, m in sorted(registry.metrics.items())
+                     if (domain is None or m.domain == domain)
+                     and registry.packs.get(n) == "catalog"]
             if not names:
                 raise KpiError(f"no shipped metric in domain {domain!r}")
-            request = dict(grain="month", since=start, until=start + timedelta(days=365))
+            request = dict(grain="month", since=shown, until=date(shown.year + 1, 1, 1))
             by_domain: dict[str, list[str]] = {}
             for n in names:
                 by_domain.setdefault(registry.metrics[n].domain, []).append(n)
@@ -80,6 +82,7 @@ def demo(app: AppContext, warehouse: str, data_dir: str | None, seed: int,
                 _print_domain(dom, metrics, values, registry, lang)
         finally:
             wh.close()
+    _legend()
     say(f"done in {time.perf_counter() - t0:.1f}s")
     if failures:
         for name, err in failures:
@@ -112,10 +115,16 @@ def _print_domain(domain, metrics, records, registry, lang) -> None:
     for m in metrics:
         unit = registry.metrics[m].unit
         label = registry.metrics[m].label_in(lang)
+        label = f"· {label}" if registry.metrics[m].hidden else label
         label = label if len(label) <= 34 else label[:33] + "…"
         rows.append([label, *[compact(r.get(m), unit) for r in records]])
     click.echo(f"\n== {domain.replace('_', ' ').title()} ({len(metrics)} KPIs) ==")
     click.echo(render_table(headers, rows))
+
+
+def _legend() -> None:
+    click.echo("\n(· marks building blocks of other KPIs; — means no value, e.g. a zero "
+               "denominator)")
 
 
 COMMANDS = [demo]
