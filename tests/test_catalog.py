@@ -303,3 +303,22 @@ def test_write_metric_docs(tmp_path, registry):
         [f"{d}.md" for d in DOMAINS] + ["index.md"])
     index = (tmp_path / "index.md").read_text(encoding="utf-8")
     assert "## Seed corrections" in index and "[`roi`](project_management.md#roi)" in index
+
+
+def test_kpi_list_json_contains_every_canonical_name():
+    import json
+
+    from click.testing import CliRunner
+
+    from kpi_engine.cli import build_cli
+
+    for lang in ("en", "vi", "fa", "ms"):
+        result = CliRunner().invoke(build_cli(), ["list", "--format", "json", "--lang", lang])
+        assert result.exit_code == 0, result.output
+        listed = {row["name"]: row for row in json.loads(result.output)}
+        for names in catalog_names().values():
+            for name in names:
+                assert metric_name(name) in listed, f"kpi list lacks {name}"
+        assert listed["conversion_rate"]["label"]  # labels present in every language
+    shown = CliRunner().invoke(build_cli(), ["show", "conversion_rate", "--lang", "fa"])
+    assert shown.exit_code == 0 and "نرخ" in shown.output.splitlines()[0]
