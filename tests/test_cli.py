@@ -149,3 +149,31 @@ def test_project_file_sets_defaults(tmp_path, shop_db):
 def test_passwords_are_never_printed():
     result = kpi("eval", "aov", "-w", "postgresql://u:s3cret@127.0.0.1:1/db")
     assert result.returncode == 1 and "s3cret" not in result.stderr + result.stdout
+
+
+def test_sync_files_then_eval_from_the_cli(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "orders.csv").write_text(
+        "order_id,channel,customer_id,created_at,subtotal,discounts,status,is_test\n"
+        "a1,web,c1,2024-01-03T10:00:00Z,10.50,0,paid,false\n"
+        "a2,web,c2,2024-01-04T10:00:00Z,20.25,0.25,paid,false\n"
+        "a3,fb,c1,2024-02-04T10:00:00Z,5.00,0,cancelled,false\n", encoding="utf-8")
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    result = kpi("sync", "files", "--set", f"path={data}", "-w", url)
+    assert result.returncode == 0, result.stderr
+    assert "3 rows" in result.stdout
+    out = kpi("--specs", str(SHOP_SPECS), "eval", "gross_sales", "orders", "-w", url,
+              "--grain", "all", "--format", "json")
+    assert json.loads(out.stdout) == [{"gross_sales": 30.75, "orders": 2}]
+    # A bad row: one line naming file and line, exit 1, and the table is unchanged.
+    (data / "orders.csv").write_text(
+        "order_id,channel,customer_id,created_at,subtotal,discounts,status,is_test\n"
+        "a1,web,c1,2024-01-03T10:00:00Z,99,0,paid,false\n"
+        "a4,web,c1,2024-01-05T10:00:00Z,abc,0,paid,false\n", encoding="utf-8")
+    bad = kpi("sync", "files", "--set", f"path={data}", "-w", url)
+    assert bad.returncode == 1
+    assert "orders.csv:3: column 'subtotal': cannot read 'abc' as a decimal" in bad.stderr
+    again = kpi("--specs", str(SHOP_SPECS), "eval", "gross_sales", "-w", url, "--grain",
+                "all", "--format", "json")
+    assert json.loads(again.stdout) == [{"gross_sales": 30.75}]
