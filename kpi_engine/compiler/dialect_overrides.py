@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlglot import exp
 
 from ..errors import CompileError
-from .dialects import WEEKDAYS, DialectAdapter, register_adapter
+from .dialects import WEEKDAYS, DialectAdapter, normalise_step, register_adapter
 from .tz_offsets import local_changes, offset_changes
 
 
@@ -134,10 +134,7 @@ class SQLiteAdapter(OffsetTimezoneAdapter):
     def add(self, ts: exp.Expression, amount: int, unit: str) -> exp.Expression:
         if amount == 0:
             return ts
-        if unit == "quarter":
-            amount, unit = amount * 3, "month"
-        if unit == "week":
-            amount, unit = amount * 7, "day"
+        amount, unit = normalise_step(amount, unit)
         return self._fmt("%Y-%m-%d %H:%M:%S", ts, f"{amount:+d} {unit}s")
 
     def timestamp_literal(self, value: datetime) -> exp.Expression:

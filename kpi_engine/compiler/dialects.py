@@ -58,10 +58,7 @@ class DialectAdapter:
         """``ts`` plus ``amount`` units (day, week, month, quarter, year, hour)."""
         if amount == 0:
             return ts
-        if unit == "quarter":
-            amount, unit = amount * 3, "month"
-        if unit == "week":
-            amount, unit = amount * 7, "day"
+        amount, unit = normalise_step(amount, unit)
         return exp.TimestampAdd(this=ts, expression=exp.Literal.number(amount),
                                 unit=exp.Var(this=unit.upper()))
 
@@ -106,6 +103,15 @@ class DialectAdapter:
 
     def null_safe_eq(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
         return exp.NullSafeEQ(this=a, expression=b)
+
+
+def normalise_step(amount: int, unit: str) -> tuple[int, str]:
+    """Quarters as months and weeks as days: units every engine's date arithmetic has."""
+    if unit == "quarter":
+        return amount * 3, "month"
+    if unit == "week":
+        return amount * 7, "day"
+    return amount, unit
 
 
 def _paren(e: exp.Expression) -> exp.Expression:
