@@ -140,6 +140,24 @@ class SQLiteAdapter(OffsetTimezoneAdapter):
     def timestamp_literal(self, value: datetime) -> exp.Expression:
         return exp.Literal.string(value.strftime("%Y-%m-%d %H:%M:%S"))
 
+    _SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400, "WEEK": 604800}
+
+    def _seconds_between(self, node: exp.DateDiff) -> exp.Expression:
+        """Whole units between two timestamps from integer epoch seconds: julianday()
+        differences are floats, and truncating them loses a second now and then."""
+        unit = node.text("unit").upper() or "DAY"
+        if unit not in self._SECONDS:
+            return node
+
+        def epoch(e: exp.Expression) -> exp.Expression:
+            return exp.cast(self._fmt("%s", e), exp.DataType.build("int"))
+
+        diff = exp.Sub(this=epoch(node.this), expression=epoch(node.expression))
+        if unit == "SECOND":
+            return exp.Paren(this=diff)
+        return exp.IntDiv(this=exp.Paren(this=diff),
+                          expression=exp.Literal.number(self._SECONDS[unit]))
+
     _PARTS = {"HOUR": "%H", "DAY": "%d", "MONTH": "%m", "YEAR": "%Y", "DOW": "%w",
               "MINUTE": "%M", "DOY": "%j"}
 
@@ -154,6 +172,8 @@ class SQLiteAdapter(OffsetTimezoneAdapter):
                 unit = interval.text("unit").lower().rstrip("s")
                 sign = -1 if isinstance(node, exp.Sub) else 1
                 return self.add(node.this, sign * amount, unit)
+            if isinstance(node, exp.DateDiff):
+                return self._seconds_between(node)
             if isinstance(node, exp.Extract):
                 part = node.this.name.upper()
                 if part in self._PARTS:

@@ -213,16 +213,13 @@ class _Run:
     def _replace(self, table: Table, sources: set[Any]) -> None:
         """Delete this connector's earlier rows of ``table`` (once per run) before a full
         reload: only rows of the same ``source`` where the table has one in its key."""
-        target = self.warehouse.qualify(table.name)
         if "source" in table.primary_key:
             todo = sorted(s for s in sources if (table.name, s) not in self.replaced)
             if todo:
-                marks = ", ".join([self.warehouse.param] * len(todo))
-                self.warehouse.execute(f'DELETE FROM {target} WHERE "source" IN ({marks})',
-                                       todo)
+                self.warehouse.delete_rows(table.name, "source", todo)
             self.replaced.update((table.name, s) for s in todo)
         elif (table.name, None) not in self.replaced:
-            self.warehouse.execute(f"DELETE FROM {target}")
+            self.warehouse.delete_rows(table.name)
             self.replaced.add((table.name, None))
 
     def _progress(self, coerced: CoercedPage, what: str) -> None:

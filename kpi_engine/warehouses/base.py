@@ -76,6 +76,20 @@ class Warehouse(ABC):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement with driver parameters (used for state and DDL)."""
 
+    def delete_rows(self, table: str, column: str | None = None,
+                    values: Sequence[Any] = ()) -> None:
+        """Delete a table's rows whose ``column`` is one of ``values`` (all rows when
+        ``column`` is None). Call inside ``transaction()``."""
+        from sqlglot import exp
+
+        target = self.qualify(table)
+        if column is None:
+            self.execute(f"DELETE FROM {target}")
+            return
+        col = exp.to_identifier(column, quoted=True).sql(self.dialect)
+        marks = ", ".join([self.param] * len(values))
+        self.execute(f"DELETE FROM {target} WHERE {col} IN ({marks})", tuple(values))
+
     def close(self) -> None:  # noqa: B027 - optional
         """Release the connection."""
 

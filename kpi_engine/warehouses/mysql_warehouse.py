@@ -1,0 +1,217 @@
+"""MySQL 8 and MariaDB 10.6+ through PyMySQL.
+
+URL: ``mysql://user:pass@host:3306/db`` (``mariadb://`` too; ``?unix_socket=...``,
+``?schema=other_db``, ``?ssl_ca=...``). The password may come from ``MYSQL_PWD``.
+In MySQL a schema is a database: with ``schema``, tables live in that database (created
+when missing) and it becomes the default one.
+
+Session settings and why:
+- ``time_zone = '+00:00'``: NOW() and friends in UTC, like every other engine here;
+- strict sql_mode: an out-of-range value is an error, not a silently clipped number;
+- READ COMMITTED: like PostgreSQL, and no gap locks when two syncs merge at once;
+- tables use a binary, no-pad collation: keys compare case- and space-exactly, as in
+  the other engines (the default collation would merge 'A1' into 'a1').
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ..errors import WarehouseError
+from ..schema import Table
+from .base import redact_url
+from .dbapi import DBAPIWarehouse
+
+_TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "DECIMAL(18, 4)",
+          "float": "DOUBLE", "boolean": "BOOLEAN", "timestamp": "DATETIME(6)",
+          "date": "DATE"}
+# TEXT cannot be indexed whole; 191 characters x 4 bytes keeps a 5-column key under
+# InnoDB's 3072-byte index limit.
+_KEY_TYPES = {"string": "VARCHAR(191)"}
+
+_SQL_MODE = ("STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+             "NO_ENGINE_SUBSTITUTION")
+_PASSTHROUGH = {"unix_socket", "charset", "connect_timeout", "read_timeout",
+                "write_timeout", "ssl_ca", "ssl_cert", "ssl_key", "ssl_verify_cert",
+                "ssl_verify_identity"}
+_COLLATIONS = ("utf8mb4_nopad_bin", "utf8mb4_0900_bin", "utf8mb4_bin")
+
+
+def parse_mysql_url(url: str) -> tuple[dict[str, Any], str | None]:
+    """PyMySQL keyword arguments from the URL, and the ``schema`` query parameter."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise WarehouseError(f"bad MySQL URL {redact_url(url)!r}: {exc}") from None
+    params = dict(parse_qsl(parts.query))
+    schema = params.pop("schema", None)
+    unknown = sorted(set(params) - _PASSTHROUGH)
+    if unknown:
+        raise WarehouseError(f"unknown MySQL URL parameter(s) {', '.join(unknown)} "
+                             f"(known: schema, {', '.join(sorted(_PASSTHROUGH))})")
+    kwargs: dict[str, Any] = {
+        "host": parts.hostname or "localhost", "port": port or 3306,
+        "user": unquote(parts.username) if parts.username else _default_user(),
+        "charset": "utf8mb4", "connect_timeout": 10, "autocommit": True,
+    }
+    password = unquote(parts.password) if parts.password else os.environ.get("MYSQL_PWD")
+    if password:
+        kwargs["password"] = password
+    database = unquote(parts.path.lstrip("/"))
+    if database:
+        kwargs["database"] = database
+    for name, value in params.items():
+        kwargs[name] = int(value) if name.endswith("timeout") else value
+    return kwargs, schema
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "root"
+
+
+class MySQLWarehouse(DBAPIWarehouse):
+    dialect = "mysql"
+    scheme = "mysql"
+    label = "MySQL"
+    quote_char = "`"
+    param = "%s"
+    types = _TYPES
+    key_types = _KEY_TYPES
+
+    def __init__(self, url: str, schema: str | None = None):
+        super().__init__(url, schema)
+        import pymysql
+
+        self.driver_errors = (pymysql.Error,)
+        self._kwargs, url_schema = parse_mysql_url(url)
+        self.schema = schema or url_schema
+        self.where = f"{self._kwargs['host']}:{self._kwargs['port']}"
+        self._ddl_con: Any = None
+        self.con = self._open()
+        version = self.query("SELECT VERSION()").rows[0][0]
+        self.label = "MariaDB" if "mariadb" in str(version).lower() else "MySQL"
+        self.collation = self._pick_collation()
+        if self.schema:
+            if not self.query_params("SELECT 1 FROM information_schema.schemata "
+                                     "WHERE schema_name = %s", (self.schema,)).rows:
+                self.execute(f"CREATE DATABASE IF NOT EXISTS {self.quote(self.schema)} "
+                             f"CHARACTER SET utf8mb4 COLLATE {self.collation}")
+            self.execute(f"USE {self.quote(self.schema)}")
+
+    def _open(self) -> Any:
+        import pymysql
+
+        try:
+            con = pymysql.connect(**self._kwargs)
+        except pymysql.Error as exc:
+            reason = exc.args[1] if len(exc.args) > 1 else str(exc)
+            reason = str(reason).splitlines()[0] if str(reason) else type(exc).__name__
+            if self._kwargs.get("password"):
+                reason = reason.replace(str(self._kwargs["password"]), "***")
+            where = self._kwargs.get("unix_socket") or self.where
+            raise WarehouseError(f"cannot connect to MySQL/MariaDB at {where}: "
+                                 f"{reason}") from None
+        with con.cursor() as cur:
+            cur.execute(f"SET time_zone = '+00:00', sql_mode = '{_SQL_MODE}'")
+            cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        return con
+
+    def _pick_collation(self) -> str:
+        names = {r[0] for r in self.query(
+            "SELECT collation_name FROM information_schema.collations "
+            "WHERE collation_name LIKE 'utf8mb4%bin'").rows}
+        return next((c for c in _COLLATIONS if c in names), "utf8mb4_bin")
+
+    def _error(self, exc: BaseException) -> WarehouseError:
+        args = getattr(exc, "args", ())
+        if len(args) >= 2 and isinstance(args[0], int):
+            return WarehouseError(f"{self.label}: {str(args[1]).splitlines()[0]} "
+                                  f"(error {args[0]})")
+        return super()._error(exc)
+
+    def _begin(self) -> None:
+        self.execute("START TRANSACTION")
+
+    def key_match(self, left: str, right: str, null_key: bool) -> str:
+        return f"{left} <=> {right}"  # NULL-safe and still uses the index
+
+    # -- tables --------------------------------------------------------------------
+    def _schema_sql(self) -> tuple[str, tuple[Any, ...]]:
+        if self.schema:
+            return "%s", (self.schema,)
+        return "DATABASE()", ()
+
+    def table_exists(self, name: str) -> bool:
+        where, args = self._schema_sql()
+        return bool(self.query_params("SELECT 1 FROM information_schema.tables WHERE "
+                                      f"table_schema = {where} AND table_name = %s",
+                                      (*args, name)).rows)
+
+    def existing_columns(self, name: str) -> list[str]:
+        where, args = self._schema_sql()
+        rows = self.query_params("SELECT column_name FROM information_schema.columns WHERE "
+                                 f"table_schema = {where} AND table_name = %s "
+                                 "ORDER BY ordinal_position", (*args, name)).rows
+        return [r[0] for r in rows]
+
+    def create_table_sql(self, table: Table) -> list[str]:
+        cols = [f"{self.quote(c.name)} {self.column_type(c, table)}" for c in table.columns]
+        if table.primary_key:
+            keys = ", ".join(self.quote(k) for k in table.primary_key)
+            cols.append(f"KEY {self.quote('kpi_key')} ({keys})")
+        return [f"CREATE TABLE IF NOT EXISTS {self.qualify(table.name)} ({', '.join(cols)}) "
+                f"ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={self.collation}"]
+
+    def run_ddl(self, statements: Sequence[str]) -> None:
+        """MySQL commits the open transaction on any DDL; inside a transaction the DDL
+        goes through a second connection so the caller's transaction stays whole."""
+        if not self._depth:
+            for sql in statements:
+                self.execute(sql)
+            return
+        if self._ddl_con is None:
+            self._ddl_con = self._open()
+            with self._ddl_con.cursor() as cur:
+                cur.execute("SET SESSION lock_wait_timeout = 10")
+        try:
+            with self._ddl_con.cursor() as cur:
+                for sql in statements:
+                    cur.execute(sql)
+        except self.driver_errors as exc:
+            raise self._error(exc) from None
+
+    # -- merge -------------------------------------------------------------------------
+    def merge_rows(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]],
+                   key: list[str], null_key: bool) -> None:
+        target = self.qualify(table.name)
+        stage = self.quote(self.stage_name())
+        cols = ", ".join(self.quote(c) for c in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        # A TEMPORARY table is the one DDL MySQL runs without committing the transaction;
+        # LIKE copies the types and the key index, so the join below is indexed.
+        self.execute(f"CREATE TEMPORARY TABLE {stage} LIKE {target}")
+        try:
+            self.executemany(f"INSERT INTO {stage} ({cols}) VALUES ({marks})", rows)
+            on = " AND ".join(self.key_match(f"t.{self.quote(k)}", f"s.{self.quote(k)}",
+                                             null_key) for k in key)
+            self.execute(f"DELETE t FROM {target} AS t INNER JOIN {stage} AS s ON {on}")
+            self.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
+        finally:
+            self.execute(f"DROP TEMPORARY TABLE IF EXISTS {stage}")
+
+    def close(self) -> None:
+        if self._ddl_con is not None:
+            try:
+                self._ddl_con.close()
+            except self.driver_errors:
+                pass
+            self._ddl_con = None
+        super().close()

@@ -1,0 +1,137 @@
+"""PostgreSQL through psycopg 3.
+
+URL: ``postgresql://user:pass@host:5432/db?sslmode=require&schema=kpi`` (``postgres://``
+too). The password may be left out of the URL: libpq then reads ``PGPASSWORD`` (or
+``~/.pgpass``); other query parameters are passed to libpq as connection keywords.
+The session runs in UTC; with a schema, ``search_path`` is set so compiled SQL that
+names tables without a schema finds them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ..errors import WarehouseError
+from ..schema import Table
+from .base import redact_url
+from .dbapi import DBAPIWarehouse, first_line
+
+_TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "NUMERIC(18, 4)",
+          "float": "DOUBLE PRECISION", "boolean": "BOOLEAN", "timestamp": "TIMESTAMP",
+          "date": "DATE"}
+
+
+def parse_postgres_url(url: str) -> tuple[dict[str, Any], str | None]:
+    """libpq keywords from the URL, and the ``schema`` query parameter."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise WarehouseError(f"bad PostgreSQL URL {redact_url(url)!r}: {exc}") from None
+    params: dict[str, Any] = dict(parse_qsl(parts.query))
+    schema = params.pop("schema", None)
+    kwargs: dict[str, Any] = {"connect_timeout": 10}
+    if parts.hostname:
+        kwargs["host"] = parts.hostname
+    if port:
+        kwargs["port"] = port
+    if parts.username:
+        kwargs["user"] = unquote(parts.username)
+    if parts.password:
+        kwargs["password"] = unquote(parts.password)
+    dbname = unquote(parts.path.lstrip("/"))
+    if dbname:
+        kwargs["dbname"] = dbname
+    kwargs.update(params)  # sslmode, application_name, host=/var/run/postgresql, ...
+    return kwargs, schema
+
+
+class PostgresWarehouse(DBAPIWarehouse):
+    dialect = "postgres"
+    scheme = "postgresql"
+    label = "PostgreSQL"
+    param = "%s"
+    types = _TYPES
+
+    def __init__(self, url: str, schema: str | None = None):
+        super().__init__(url, schema)
+        import psycopg
+
+        self.driver_errors = (psycopg.Error,)
+        kwargs, url_schema = parse_postgres_url(url)
+        self.schema = schema or url_schema
+        host = kwargs.get("host") or os.environ.get("PGHOST") or "localhost"
+        port = kwargs.get("port") or os.environ.get("PGPORT") or 5432
+        self.where = f"{host}:{port}"
+        try:
+            self.con = psycopg.connect(autocommit=True, **kwargs)
+        except psycopg.Error as exc:
+            reason = first_line(exc).removeprefix("connection failed: ")
+            if kwargs.get("password"):
+                reason = reason.replace(str(kwargs["password"]), "***")
+            raise WarehouseError(f"cannot connect to PostgreSQL at {self.where}"
+                                 f" (database {kwargs.get('dbname', 'default')}): "
+                                 f"{reason}") from None
+        self.execute("SET TIME ZONE 'UTC'")
+        if self.schema:
+            exists = self.query_params("SELECT 1 FROM information_schema.schemata "
+                                       "WHERE schema_name = %s", (self.schema,)).rows
+            if not exists:
+                self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.quote(self.schema)}")
+            self.execute(f"SET search_path TO {self.quote(self.schema)}, public")
+
+    def _schema_sql(self) -> tuple[str, tuple[Any, ...]]:
+        if self.schema:
+            return "%s", (self.schema,)
+        return "current_schema()", ()
+
+    def table_exists(self, name: str) -> bool:
+        where, args = self._schema_sql()
+        rows = self.query_params("SELECT 1 FROM information_schema.tables WHERE "
+                                 f"table_schema = {where} AND table_name = %s",
+                                 (*args, name)).rows
+        return bool(rows)
+
+    def existing_columns(self, name: str) -> list[str]:
+        where, args = self._schema_sql()
+        rows = self.query_params("SELECT column_name FROM information_schema.columns WHERE "
+                                 f"table_schema = {where} AND table_name = %s "
+                                 "ORDER BY ordinal_position", (*args, name)).rows
+        return [r[0] for r in rows]
+
+    def create_index_sql(self, table: Table) -> list[str]:
+        if not table.primary_key:
+            return []
+        index = self.quote(f"{table.name}_kpi_key"[:63])
+        cols = ", ".join(self.quote(k) for k in table.primary_key)
+        return [f"CREATE INDEX IF NOT EXISTS {index} ON {self.qualify(table.name)} ({cols})"]
+
+    def merge_rows(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]],
+                   key: list[str], null_key: bool) -> None:
+        target = self.qualify(table.name)
+        stage = self.quote(self.stage_name())
+        cols = ", ".join(self.quote(c) for c in columns)
+        # LIKE copies the column types, so values are converted exactly as in the target.
+        # On failure the surrounding transaction rolls back and takes the stage with it.
+        self.execute(f"CREATE TEMPORARY TABLE {stage} (LIKE {target})")
+        self._copy(stage, cols, rows)
+        on = " AND ".join(self.key_match(f"t.{self.quote(k)}", f"s.{self.quote(k)}", null_key)
+                          for k in key)
+        self.execute(f"DELETE FROM {target} AS t WHERE EXISTS "
+                     f"(SELECT 1 FROM {stage} AS s WHERE {on})")
+        self.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
+        self.execute(f"DROP TABLE {stage}")
+
+    def _copy(self, stage: str, cols: str, rows: list[tuple[Any, ...]]) -> None:
+        """COPY is PostgreSQL's bulk path: one round trip per page, no statement size."""
+        cur = self.con.cursor()
+        try:
+            with cur.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except self.driver_errors as exc:
+            raise self._error(exc) from None
+        finally:
+            cur.close()

@@ -1,0 +1,244 @@
+"""Apache Spark through PySpark: ``spark://local`` (or ``spark://local[4]``) starts a local
+session; ``spark://host:7077`` joins a standalone cluster. Query parameters become Spark
+settings, e.g. ``spark://local?warehouse_dir=/data/wh`` (shorthand for
+``spark.sql.warehouse.dir``) or ``?spark.executor.memory=4g``.
+
+Tables are Spark managed tables (Parquet). The session runs in UTC. Spark's Parquet
+tables have no transactions and no DELETE: a merge rewrites the table from the rows that
+stay plus the new ones, and ``transaction()`` collects a run's writes and applies them
+when it ends, so a failed run writes nothing. A crash while the writes are applied can
+leave some tables written and others not; the next sync then redoes the run (merges are
+idempotent). On Databricks, use Delta tables and the same SQL (see docs/warehouses.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..errors import WarehouseError
+from ..schema import Column, Table
+from .base import STATE_TABLE, QueryResult, Warehouse, redact_url
+from .values import coerce_rows
+
+_TYPES = {"string": "STRING", "integer": "BIGINT", "decimal": "DECIMAL(18,4)",
+          "float": "DOUBLE", "boolean": "BOOLEAN", "timestamp": "TIMESTAMP", "date": "DATE"}
+_STATE = Table(STATE_TABLE, "one stream of one connector", ("connector", "stream"),
+               (Column("connector", "string"), Column("stream", "string"),
+                Column("cursor", "string")))
+_sessions: dict[str, Any] = {}
+
+
+def _text(value: Any) -> Any:
+    """Values travel to Spark as text and are cast there, in the session's UTC: PySpark
+    would read naive datetimes in the Python process's local timezone."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date | Decimal):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def spark_session(url: str) -> Any:
+    """One session per master URL per process (starting one takes seconds)."""
+    from pyspark.sql import SparkSession
+
+    # Parsed by hand: urlsplit() rejects "local[2]" as a bracketed IPv6 host.
+    rest = url.split("://", 1)[1] if "://" in url else url
+    master, _, query = rest.partition("?")
+    master = master.strip("/") or "local"
+    if not master.startswith("local"):
+        master = f"spark://{master}"
+    settings = dict(parse_qsl(query))
+    key = f"{master}?{sorted(settings.items())}"
+    if key in _sessions:
+        return _sessions[key]
+    builder = (SparkSession.builder.master(master).appName("kpi-engine")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.ansi.enabled", "false"))
+    for name, value in settings.items():
+        builder = builder.config("spark.sql.warehouse.dir" if name == "warehouse_dir"
+                                 else name, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - Py4J and JVM errors have no common base
+        raise WarehouseError(f"cannot start Spark ({redact_url(url)}): "
+                             f"{str(exc).splitlines()[0]}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    _sessions[key] = session
+    return session
+
+
+class SparkWarehouse(Warehouse):
+    dialect = "spark"
+    scheme = "spark"
+    param = "?"
+
+    def __init__(self, url: str, schema: str | None = None):
+        super().__init__(url, schema)
+        self.spark = spark_session(url)
+        self._depth = 0
+        self._pending: list[tuple[str, Any]] = []  # (table name, callable applying it)
+        if schema:
+            self.spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
+
+    # -- reading -----------------------------------------------------------------------
+    def query(self, sql: str) -> QueryResult:
+        from pyspark.sql.types import TimestampType
+
+        try:
+            df = self.spark.sql(sql)
+            # Timestamps as text: collect() would convert them to the local timezone.
+            cols = [df[c].cast("string").alias(c) if isinstance(f.dataType, TimestampType)
+                    else df[c] for c, f in zip(df.columns, df.schema.fields, strict=True)]
+            rows = df.select(*cols).collect()
+        except Exception as exc:  # noqa: BLE001 - AnalysisException, Py4JJavaError, ...
+            raise WarehouseError(f"Spark: {str(exc).strip().splitlines()[0]}") from None
+        stamps = {c for c, f in zip(df.columns, df.schema.fields, strict=True)
+                  if isinstance(f.dataType, TimestampType)}
+        out = []
+        for row in rows:
+            out.append(tuple(datetime.fromisoformat(v) if c in stamps and v is not None
+                             else v for c, v in zip(df.columns, row, strict=True)))
+        return QueryResult(list(df.columns), out)
+
+    def query_params(self, sql: str, params: Sequence[Any]) -> QueryResult:
+        if params:
+            raise WarehouseError("Spark: parameters are not supported")
+        return self.query(sql)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if params:
+            raise WarehouseError("Spark: parameters are not supported")
+        try:
+            self.spark.sql(sql)
+        except Exception as exc:  # noqa: BLE001
+            raise WarehouseError(f"Spark: {str(exc).strip().splitlines()[0]}") from None
+
+    def table_exists(self, name: str) -> bool:
+        return bool(self.spark.catalog.tableExists(self._name(name)))
+
+    def _name(self, name: str) -> str:
+        return f"{self.schema}.{name}" if self.schema else name
+
+    # -- writing -----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._depth += 1
+        mark = len(self._pending)
+        try:
+            yield
+        except BaseException:
+            del self._pending[mark:]
+            self._depth -= 1
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            todo, self._pending = self._pending, []
+            for _, apply in todo:
+                apply()
+
+    def _later(self, table: str, apply: Any) -> None:
+        if self._depth:
+            self._pending.append((table, apply))
+        else:
+            apply()
+
+    def ensure_table(self, table: Table) -> None:
+        cols = ", ".join(f"`{c.name}` {_TYPES[c.type]}" for c in table.columns)
+        if not self.table_exists(table.name):
+            self.execute(f"CREATE TABLE IF NOT EXISTS {self.qualify(table.name)} ({cols}) "
+                         "USING parquet")
+            return
+        have = {f.name for f in self.spark.table(self._name(table.name)).schema.fields}
+        missing = [c for c in table.columns if c.name not in have]
+        if missing:
+            added = ", ".join(f"`{c.name}` {_TYPES[c.type]}" for c in missing)
+            self.execute(f"ALTER TABLE {self.qualify(table.name)} ADD COLUMNS ({added})")
+
+    def _frame(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]):
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        text_schema = StructType([StructField(c, StringType()) for c in columns])
+        df = self.spark.createDataFrame([tuple(_text(v) for v in r) for r in rows],
+                                        text_schema)
+        typed = []
+        for c in table.columns:
+            if c.name in columns:
+                typed.append(df[c.name].cast(_TYPES[c.type]).alias(c.name))
+            else:
+                from pyspark.sql.functions import lit
+
+                typed.append(lit(None).cast(_TYPES[c.type]).alias(c.name))
+        return df.select(*typed)
+
+    def merge(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+              key: Sequence[str] | None = None) -> int:
+        if not rows:
+            return 0
+        data = coerce_rows(table, columns, rows)
+        key = list(key or table.primary_key)
+        new = self._frame(table, columns, data)
+        self._later(table.name, lambda: self._rewrite(table, new, key))
+        return len(data)
+
+    def _rewrite(self, table: Table, new: Any, key: list[str]) -> None:
+        """The rows that stay plus the new ones, materialised, then written over the table."""
+        name = self._name(table.name)
+        old = self.spark.table(name)
+        cond = None
+        for k in key:
+            c = old[k].eqNullSafe(new[k])
+            cond = c if cond is None else cond & c
+        keep = old.join(new.select(*key).distinct(), on=cond, how="left_anti")
+        combined = keep.unionByName(new).localCheckpoint()
+        combined.write.mode("overwrite").insertInto(name, overwrite=True)
+
+    def delete_rows(self, table: str, column: str | None = None,
+                    values: Sequence[Any] = ()) -> None:
+        def apply() -> None:
+            name = self._name(table)
+            df = self.spark.table(name)
+            keep = df.limit(0) if column is None else df.filter(~df[column].isin(
+                list(values)) | df[column].isNull())
+            keep.localCheckpoint().write.mode("overwrite").insertInto(name, overwrite=True)
+
+        self._later(table, apply)
+
+    # -- sync state --------------------------------------------------------------------------
+    def _ensure_state_table(self) -> None:
+        if not self.table_exists(STATE_TABLE):
+            self.ensure_table(_STATE)
+
+    def get_state(self, connector: str, stream: str) -> str | None:
+        self._ensure_state_table()
+        df = self.spark.table(self._name(STATE_TABLE))
+        rows = df.filter((df.connector == connector) & (df.stream == stream)).collect()
+        return rows[0]["cursor"] if rows else None
+
+    def set_state(self, connector: str, stream: str, cursor: str | None) -> None:
+        self._ensure_state_table()
+        if cursor is None:
+            return
+        self.merge(_STATE, ["connector", "stream", "cursor"], [(connector, stream, cursor)])
+
+    def clear_state(self, connector: str) -> None:
+        self._ensure_state_table()
+        self.delete_rows(STATE_TABLE, "connector", [connector])
+
+    def qualify(self, name: str) -> str:
+        return f"`{self.schema}`.`{name}`" if self.schema else f"`{name}`"
+
+    def close(self) -> None:
+        """The session stays up for the process: starting one takes seconds."""
