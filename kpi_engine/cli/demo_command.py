@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import click

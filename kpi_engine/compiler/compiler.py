@@ -115,9 +115,7 @@ class _Plan:
 
         tree = tree.transform(substitute, copy=False)
         # Division in a metric formula is NULL on a zero denominator, never an error.
-        return tree.transform(
-            lambda n: self.adapter.safe_divide(n.this, n.expression)
-            if isinstance(n, exp.Div) and not n.args.get("_kpi_safe") else n, copy=False)
+        return self.adapter.guard_divisions(tree)
 
     def _scan(self, metric: Metric, history: bool = False) -> Scan:
         source = self.registry.source(metric.source or "")

@@ -125,8 +125,9 @@ class SQLiteAdapter(OffsetTimezoneAdapter):
             back = exp.Mod(this=exp.Paren(this=exp.Sub(this=month,
                                                        expression=exp.Literal.number(1))),
                            expression=exp.Literal.number(3))
+            # Parenthesised: in SQLite || binds tighter than %.
             modifier = exp.DPipe(this=exp.Literal.string("-"), expression=exp.DPipe(
-                this=back, expression=exp.Literal.string(" months")))
+                this=exp.Paren(this=back), expression=exp.Literal.string(" months")))
             return exp.Anonymous(this="STRFTIME", expressions=[
                 exp.Literal.string("%Y-%m-01 00:00:00"), ts, modifier])
         raise CompileError(f"unknown grain {grain!r}")

@@ -95,11 +95,23 @@ class DialectAdapter:
 
     def safe_divide(self, num: exp.Expression, den: exp.Expression) -> exp.Expression:
         """num / den as a float; NULL (never an error) when den is 0 or NULL."""
-        div = exp.Div(this=self.to_float(_paren(num)),
-                      expression=exp.Nullif(this=_paren(den), expression=exp.Literal.number(0)),
-                      typed=False, safe=False)
-        div.set("_kpi_safe", True)  # already guarded: formula rewriting leaves it alone
-        return div
+        return exp.Div(this=self.to_float(_paren(num)),
+                       expression=exp.Nullif(this=_paren(den), expression=exp.Literal.number(0)),
+                       typed=False, safe=False)
+
+    def guard_divisions(self, tree: exp.Expression) -> exp.Expression:
+        """Every '/' in ``tree`` as ``safe_divide``: float division, NULL on 0.
+
+        Innermost first, so nested divisions (a / (b / 30)) are all guarded; a division
+        whose divisor is already NULLIF(..., 0) is left as it is.
+        """
+        divisions = [d for d in tree.find_all(exp.Div) if not _guarded(d)]
+        for div in reversed(divisions):  # find_all is breadth-first: reversed is deepest first
+            safe = self.safe_divide(div.this, div.expression)
+            if div is tree:
+                return safe
+            div.replace(safe)
+        return tree
 
     def null_safe_eq(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
         return exp.NullSafeEQ(this=a, expression=b)
@@ -112,6 +124,11 @@ def normalise_step(amount: int, unit: str) -> tuple[int, str]:
     if unit == "week":
         return amount * 7, "day"
     return amount, unit
+
+
+def _guarded(div: exp.Div) -> bool:
+    den = div.expression
+    return isinstance(den, exp.Nullif) and den.expression == exp.Literal.number(0)
 
 
 def _paren(e: exp.Expression) -> exp.Expression:

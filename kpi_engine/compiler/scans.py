@@ -289,7 +289,14 @@ def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
     """The SELECT of one scan CTE: columns period, <dims>, <aggregate aliases>."""
     select = _scan_body(ctx, scan)
     _add_used_joins(select, ctx, scan.source)
-    return localize(select, ctx)
+    return safe_divisions(localize(select, ctx), ctx)
+
+
+def safe_divisions(tree: exp.Expression, ctx: ScanContext) -> exp.Expression:
+    """Every '/' in spec SQL divides as in DuckDB, the dialect specs are written in: as
+    floats, NULL when the divisor is 0. PostgreSQL would raise on 0 and truncate integer
+    division; MySQL and Spark differ again."""
+    return ctx.adapter.guard_divisions(tree)
 
 
 def localize(tree: exp.Expression, ctx: ScanContext) -> exp.Expression:

@@ -24,7 +24,7 @@ from ..connectors import Connector, ConnectorSettings, Page, SyncContext
 from ..errors import KpiError, SyncError, did_you_mean
 from ..extensions import connector_class
 from ..schema import TABLES, Table
-from ..warehouses.base import STATE_TABLE, Warehouse
+from ..warehouses.base import Warehouse
 from .coerce import CoercedPage, TableCoercer
 
 MAX_REPORTED = 20  # bad values listed in one error; the rest are counted
@@ -243,15 +243,7 @@ class _Run:
 
     def _saved_cursors(self) -> dict[str, str | None]:
         """Every stream cursor saved for this connector."""
-        wh = self.warehouse
-        try:
-            wh._ensure_state_table()
-            result = wh.query_params(f"SELECT stream, cursor FROM {wh.qualify(STATE_TABLE)} "
-                                     f"WHERE connector = {wh.param}", (self.name,))
-            return {stream: cursor for stream, cursor in result.rows}
-        except NotImplementedError:
-            # A warehouse with only the basic state API: ask per declared table.
-            return {t: wh.get_state(self.name, t) for t in self.connector.tables}
+        return dict(self.warehouse.get_states(self.name))
 
 
 _ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")

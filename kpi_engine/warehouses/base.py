@@ -101,6 +101,20 @@ class Warehouse(ABC):
             f"AND stream = {self.param}", (connector, stream))
         return result.rows[0][0] if result.rows else None
 
+    def get_states(self, connector: str) -> dict[str, str]:
+        """Every stream cursor saved for ``connector``."""
+        from sqlglot import exp
+
+        self._ensure_state_table()
+
+        def q(name: str) -> str:  # "cursor" is a reserved word in MySQL
+            return exp.to_identifier(name, quoted=True).sql(self.dialect)
+
+        result = self.query_params(
+            f"SELECT {q('stream')}, {q('cursor')} FROM {self.qualify(STATE_TABLE)} "
+            f"WHERE {q('connector')} = {self.param}", (connector,))
+        return {stream: cursor for stream, cursor in result.rows}
+
     def set_state(self, connector: str, stream: str, cursor: str | None) -> None:
         """Save a stream's cursor; call inside the transaction that wrote its page."""
         self._ensure_state_table()

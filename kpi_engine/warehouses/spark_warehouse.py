@@ -227,6 +227,11 @@ class SparkWarehouse(Warehouse):
         rows = df.filter((df.connector == connector) & (df.stream == stream)).collect()
         return rows[0]["cursor"] if rows else None
 
+    def get_states(self, connector: str) -> dict[str, str]:
+        self._ensure_state_table()
+        df = self.spark.table(self._name(STATE_TABLE))
+        return {r["stream"]: r["cursor"] for r in df.filter(df.connector == connector).collect()}
+
     def set_state(self, connector: str, stream: str, cursor: str | None) -> None:
         self._ensure_state_table()
         if cursor is None:

