@@ -79,14 +79,31 @@ class MySQLAdapter(OffsetTimezoneAdapter):
             return exp.DateSub(this=month_start, expression=back, unit=exp.Var(this="MONTH"))
         raise CompileError(f"unknown grain {grain!r}")
 
+    _UNIT_FORMATS = {"SECOND": "%Y-%m-%d %H:%i:%s", "MINUTE": "%Y-%m-%d %H:%i:00",
+                     "HOUR": "%Y-%m-%d %H:00:00", "DAY": "%Y-%m-%d 00:00:00"}
+
+    def avg(self, e: exp.Expression) -> exp.Expression:
+        # AVG() of integers is a DECIMAL with 4 places in MySQL/MariaDB.
+        return exp.Avg(this=self.to_float(e))
+
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
-        # MySQL's DATEDIFF() counts days whatever the unit; TIMESTAMPDIFF takes one.
+        """DATEDIFF() counts days whatever the unit, and TIMESTAMPDIFF() truncates the
+        elapsed time; specs count unit boundaries crossed, as DuckDB does: both ends are
+        truncated to the unit first."""
         def fix(node: exp.Expression) -> exp.Expression:
-            unit = node.text("unit").upper() if isinstance(node, exp.DateDiff) else ""
-            if unit and unit != "DAY":
+            if not isinstance(node, exp.DateDiff):
+                return node
+            unit = node.text("unit").upper() or "DAY"
+            if unit not in self._UNIT_FORMATS:
                 return exp.TimestampDiff(this=node.this, expression=node.expression,
                                          unit=exp.Var(this=unit))
-            return node
+
+            def cut(e: exp.Expression) -> exp.Expression:
+                return self.as_timestamp(exp.Anonymous(this="DATE_FORMAT", expressions=[
+                    e, exp.Literal.string(self._UNIT_FORMATS[unit])]))
+
+            return exp.TimestampDiff(this=cut(node.this), expression=cut(node.expression),
+                                     unit=exp.Var(this=unit))
 
         return tree.transform(fix, copy=False)
 
@@ -153,11 +170,14 @@ class SQLiteAdapter(OffsetTimezoneAdapter):
         def epoch(e: exp.Expression) -> exp.Expression:
             return exp.cast(self._fmt("%s", e), exp.DataType.build("int"))
 
-        diff = exp.Sub(this=epoch(node.this), expression=epoch(node.expression))
         if unit == "SECOND":
-            return exp.Paren(this=diff)
-        return exp.IntDiv(this=exp.Paren(this=diff),
-                          expression=exp.Literal.number(self._SECONDS[unit]))
+            return exp.Paren(this=exp.Sub(this=epoch(node.this),
+                                          expression=epoch(node.expression)))
+        # Boundaries crossed, as DuckDB counts them: each end cut to the unit first.
+        size = exp.Literal.number(self._SECONDS[unit])
+        return exp.Paren(this=exp.Sub(
+            this=exp.IntDiv(this=epoch(node.this), expression=size),
+            expression=exp.IntDiv(this=epoch(node.expression), expression=size.copy())))
 
     _PARTS = {"HOUR": "%H", "DAY": "%d", "MONTH": "%m", "YEAR": "%Y", "DOW": "%w",
               "MINUTE": "%M", "DOY": "%j"}

@@ -83,6 +83,9 @@ class DialectAdapter:
         return tree
 
     # -- aggregates ----------------------------------------------------------------------
+    def avg(self, e: exp.Expression) -> exp.Expression:
+        return exp.Avg(this=e)
+
     def percentile(self, e: exp.Expression, q: float) -> exp.Expression:
         return exp.PercentileCont(this=e, expression=exp.Literal.number(q))
 

@@ -260,6 +260,12 @@ def where_filters(ctx: ScanContext, source: Source, dims: dict[str, exp.Expressi
     return out
 
 
+def _group_keys(keys: list[tuple[str, exp.Expression]]) -> list[exp.Expression]:
+    """GROUP BY expressions; a constant dimension (e.g. expr: "'advertising'") is left
+    out: it groups nothing, and PostgreSQL rejects constants in GROUP BY."""
+    return [e.copy() for _, e in keys if any(True for _ in e.find_all(exp.Column))]
+
+
 def _aggregate_node(a: DialectAdapter, agg: Aggregate) -> exp.Expression:
     value = agg.expr
     if agg.filter is not None:
@@ -273,7 +279,7 @@ def _aggregate_node(a: DialectAdapter, agg: Aggregate) -> exp.Expression:
     if f == "sum":
         return exp.Sum(this=value)
     if f == "avg":
-        return exp.Avg(this=value)
+        return a.avg(value)
     if f == "min":
         return exp.Min(this=value)
     if f == "max":
@@ -359,7 +365,7 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
         for agg in scan.aggregates.values():
             select = select.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
         if keys:
-            select = select.group_by(*[e.copy() for _, e in keys])
+            select = select.group_by(*_group_keys(keys))
         return select
 
     if scan.kind == "entity":
@@ -368,7 +374,7 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
         for measure, sql in scan.per.measures.items():
             inner = inner.select(bind_period(qualify(
                 parse_in(sql, dialect, allow_aggregates=True), src)).as_(measure), copy=False)
-        group = [e.copy() for _, e in keys] + [qualify(parse_in(scan.per.key, dialect), src)]
+        group = _group_keys(keys) + [qualify(parse_in(scan.per.key, dialect), src)]
         inner = inner.group_by(*group)
         outer = exp.select(*[exp.column(k, "e") for k in key_names]).from_(
             inner.subquery("e"))
