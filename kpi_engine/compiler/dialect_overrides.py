@@ -229,6 +229,21 @@ class SQLiteAdapter(OffsetTimezoneAdapter):
 class SparkAdapter(DialectAdapter):
     dialect = "spark"
 
+    def rewrite(self, tree: exp.Expression) -> exp.Expression:
+        """Spark's DATEDIFF(unit, a, b) truncates the elapsed time; specs count unit
+        boundaries crossed (DuckDB), so both ends are truncated to the unit first."""
+        def fix(node: exp.Expression) -> exp.Expression:
+            unit = node.text("unit").upper() if isinstance(node, exp.DateDiff) else ""
+            if unit in ("SECOND", "MINUTE", "HOUR", "DAY"):
+                return exp.DateDiff(
+                    this=exp.TimestampTrunc(this=node.this, unit=exp.Var(this=unit)),
+                    expression=exp.TimestampTrunc(this=node.expression,
+                                                  unit=exp.Var(this=unit)),
+                    unit=exp.Var(this=unit))
+            return node
+
+        return tree.transform(fix, copy=False)
+
     def percentile(self, e: exp.Expression, q: float) -> exp.Expression:
         # percentile() is exact in Spark; sqlglot would emit approximate percentile_approx.
         return exp.Anonymous(this="PERCENTILE", expressions=[e, exp.Literal.number(q)])

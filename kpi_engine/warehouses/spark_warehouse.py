@@ -63,10 +63,15 @@ def spark_session(url: str) -> Any:
         return _sessions[key]
     builder = (SparkSession.builder.master(master).appName("kpi-engine")
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.shuffle.partitions", "2" if master.startswith("local")
+                       else "200")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.ansi.enabled", "false"))
+    if master.startswith("local"):
+        # A local session talks to itself only: keep the driver on loopback.
+        builder = (builder.config("spark.driver.host", "127.0.0.1")
+                   .config("spark.driver.bindAddress", "127.0.0.1"))
     for name, value in settings.items():
         builder = builder.config("spark.sql.warehouse.dir" if name == "warehouse_dir"
                                  else name, value)
