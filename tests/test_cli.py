@@ -177,3 +177,31 @@ def test_sync_files_then_eval_from_the_cli(tmp_path):
     again = kpi("--specs", str(SHOP_SPECS), "eval", "gross_sales", "-w", url, "--grain",
                 "all", "--format", "json")
     assert json.loads(again.stdout) == [{"gross_sales": 30.75}]
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
+def test_sync_and_eval_on_a_server_from_the_cli(tmp_path, engine, warehouse_factory):
+    """kpi sync files into PostgreSQL / MariaDB, then kpi eval there (project file)."""
+    wh = warehouse_factory(engine)  # an empty schema / database, dropped afterwards
+    from .conftest_warehouses import MYSQL_URL, POSTGRES_URL
+
+    url = POSTGRES_URL if engine == "postgresql" else MYSQL_URL
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "orders.csv").write_text(
+        "order_id,channel,customer_id,created_at,subtotal,discounts,status,is_test\n"
+        "a1,web,c1,2024-01-31T20:00:00Z,10.50,0,paid,false\n"
+        "a2,web,c2,2024-02-04T10:00:00Z,20.25,0.25,paid,false\n", encoding="utf-8")
+    (tmp_path / "kpi.yaml").write_text(
+        f"warehouse: {url}\nschema: {wh.schema}\ntimezone: Asia/Ho_Chi_Minh\n"
+        f"specs: [{SHOP_SPECS}]\nconnectors:\n  files: {{path: {data}}}\n", encoding="utf-8")
+    synced = kpi("sync", "files", cwd=tmp_path)
+    assert synced.returncode == 0, synced.stderr
+    assert "2 rows" in synced.stdout and "***" not in synced.stdout
+    out = kpi("eval", "gross_sales", "orders", "--grain", "month", "--format", "json",
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    # a1 is 03:00 on Feb 1 in Ho Chi Minh City: both orders fall in February.
+    assert json.loads(out.stdout) == [{"period": "2024-02-01", "gross_sales": 30.75,
+                                       "orders": 2}]
