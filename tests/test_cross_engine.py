@@ -141,6 +141,9 @@ def test_engine_agrees_with_duckdb(registry, data_dir, duckdb_results, warehouse
         want_n = {normal_key(k): v for k, v in want.items()}
         got_n = {normal_key(k): v for k, v in got.items()}
         assert set(got_n) == set(want_n), f"{engine} {grain} by {dim}: different rows"
+        keys = list(got_n)
+        assert keys == sorted(keys, key=lambda k: (k[0] or "", k[1] is None)), (
+            f"{engine} {grain} by {dim}: rows not in period order with NULLs last")
         for key, row in want_n.items():
             for m in metrics:
                 compared += 1

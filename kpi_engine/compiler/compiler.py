@@ -354,7 +354,7 @@ class _Plan:
         for name in self.names:
             select = select.select(self.values[name].copy().as_(name), copy=False)
         if key_cols:
-            select = select.order_by(*[exp.column(c, "output_keys") for c in key_cols])
+            select = select.order_by(*_ordered(key_cols, "output_keys"))
         return select
 
     def _final_select(self, key_cols: list[str], outputs: dict[str, exp.Expression]
@@ -374,7 +374,7 @@ class _Plan:
             since_local = datetime.combine(self.request.since, datetime.min.time())
             select = select.where(exp.column("period", "cur").__ge__(
                 self.adapter.timestamp_literal(since_local)))
-        return select.order_by(*[exp.column(c, "cur") for c in key_cols])
+        return select.order_by(*_ordered(key_cols, "cur"))
 
     def _cumulative_cte(self, metric: Metric, scan: Scan, alias: str) -> exp.Select:
         key_cols = ["period", *self.dims]
@@ -395,6 +395,12 @@ class _Plan:
                            exp.Sum(this=exp.column(alias, h)).as_("value"))
                 .from_(k).join(exp.to_table(scan.name).as_(h), on=exp.and_(*conds))
                 .group_by(*[exp.column(c, k) for c in key_cols]))
+
+
+def _ordered(columns: list[str], table: str) -> list[exp.Ordered]:
+    """Output order, with NULL dimension values last on every engine (PostgreSQL and
+    MySQL disagree by default)."""
+    return [exp.Ordered(this=exp.column(c, table), nulls_first=False) for c in columns]
 
 
 def compile_request(registry: Registry, request: Request) -> CompiledQuery:

@@ -70,4 +70,4 @@ LEFT JOIN cumulative_gross_sales_2m
 LEFT JOIN cumulative_gross_sales_ytd
   ON output_keys.period = cumulative_gross_sales_ytd.period
 ORDER BY
-  output_keys.period
+  output_keys.period NULLS LAST

@@ -52,4 +52,4 @@ LEFT JOIN scan_orders
 LEFT JOIN scan_refunds
   ON output_keys.channel IS NOT DISTINCT FROM scan_refunds.channel
 ORDER BY
-  output_keys.channel
+  output_keys.channel NULLS LAST

@@ -66,4 +66,4 @@ LEFT JOIN scan_inventory_snapshot
 LEFT JOIN scan_sessions
   ON output_keys.period = scan_sessions.period
 ORDER BY
-  output_keys.period
+  output_keys.period NULLS LAST

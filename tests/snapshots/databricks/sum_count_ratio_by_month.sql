@@ -63,4 +63,4 @@ LEFT JOIN scan_orders
 LEFT JOIN scan_refunds
   ON output_keys.period = scan_refunds.period
 ORDER BY
-  output_keys.period
+  output_keys.period NULLS LAST

@@ -58,4 +58,4 @@ FROM output_keys
 LEFT JOIN scan_orders
   ON output_keys.period = scan_orders.period
 ORDER BY
-  output_keys.period
+  output_keys.period NULLS LAST

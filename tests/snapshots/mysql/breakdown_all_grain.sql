@@ -52,4 +52,4 @@ LEFT JOIN scan_orders
 LEFT JOIN scan_refunds
   ON output_keys.channel <=> scan_refunds.channel
 ORDER BY
-  output_keys.channel
+  CASE WHEN output_keys.channel IS NULL THEN 1 ELSE 0 END, output_keys.channel

@@ -75,4 +75,4 @@ LEFT JOIN cumulative_gross_sales_2m
 LEFT JOIN cumulative_gross_sales_ytd
   ON output_keys.period = cumulative_gross_sales_ytd.period
 ORDER BY
-  output_keys.period
+  CASE WHEN output_keys.period IS NULL THEN 1 ELSE 0 END, output_keys.period

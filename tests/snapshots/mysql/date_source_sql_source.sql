@@ -52,4 +52,4 @@ LEFT JOIN scan_ad_spend
 LEFT JOIN scan_first_orders
   ON output_keys.period = scan_first_orders.period
 ORDER BY
-  output_keys.period
+  CASE WHEN output_keys.period IS NULL THEN 1 ELSE 0 END, output_keys.period

@@ -121,4 +121,4 @@ LEFT JOIN metric_values AS offset_2
 WHERE
   cur.period >= CAST('2024-01-01 00:00:00' AS DATETIME)
 ORDER BY
-  cur.period
+  CASE WHEN cur.period IS NULL THEN 1 ELSE 0 END, cur.period

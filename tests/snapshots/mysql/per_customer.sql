@@ -74,4 +74,4 @@ LEFT JOIN scan_orders_per_customer_id
 LEFT JOIN scan_orders
   ON output_keys.period = scan_orders.period
 ORDER BY
-  output_keys.period
+  CASE WHEN output_keys.period IS NULL THEN 1 ELSE 0 END, output_keys.period

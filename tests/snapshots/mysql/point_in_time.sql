@@ -64,4 +64,4 @@ FROM output_keys
 LEFT JOIN scan_tickets_at_period
   ON output_keys.period = scan_tickets_at_period.period
 ORDER BY
-  output_keys.period
+  CASE WHEN output_keys.period IS NULL THEN 1 ELSE 0 END, output_keys.period

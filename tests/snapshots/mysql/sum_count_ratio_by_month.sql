@@ -69,4 +69,4 @@ LEFT JOIN scan_orders
 LEFT JOIN scan_refunds
   ON output_keys.period = scan_refunds.period
 ORDER BY
-  output_keys.period
+  CASE WHEN output_keys.period IS NULL THEN 1 ELSE 0 END, output_keys.period

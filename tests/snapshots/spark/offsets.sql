@@ -91,4 +91,4 @@ LEFT JOIN metric_values AS offset_2
 WHERE
   cur.period >= CAST('2024-01-01 00:00:00' AS TIMESTAMP)
 ORDER BY
-  cur.period
+  cur.period NULLS LAST

@@ -58,4 +58,4 @@ FROM output_keys
 LEFT JOIN scan_tickets_at_period
   ON output_keys.period = scan_tickets_at_period.period
 ORDER BY
-  output_keys.period
+  output_keys.period NULLS LAST

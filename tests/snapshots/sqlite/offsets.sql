@@ -94,4 +94,4 @@ LEFT JOIN metric_values AS offset_2
 WHERE
   cur.period >= '2024-01-01 00:00:00'
 ORDER BY
-  cur.period
+  cur.period NULLS LAST

@@ -86,4 +86,4 @@ LEFT JOIN scan_orders_per_customer_id
 LEFT JOIN scan_orders
   ON output_keys.period = scan_orders.period
 ORDER BY
-  output_keys.period
+  output_keys.period NULLS LAST
