@@ -34,6 +34,19 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
+def file_path_from_url(url: str) -> str:
+    """The file of an embedded database URL: ``scheme:///x.db`` is ``x.db`` relative,
+    ``scheme:////abs/x.db`` absolute; nothing or ``:memory:`` is in memory. The folder is
+    created when missing."""
+    from pathlib import Path
+
+    path = url.split("://", 1)[1] if "://" in url else url
+    path = (path[1:] if path.startswith("/") else path) or ":memory:"
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 class Warehouse(ABC):
     """One connection to one warehouse. Subclasses set ``dialect`` (a sqlglot dialect)."""
 

@@ -134,8 +134,24 @@ class DBAPIWarehouse(Warehouse):
             pass  # the connection is gone; the server rolls back by itself
 
     # -- tables -------------------------------------------------------------------------
-    def existing_columns(self, name: str) -> list[str]:
+    def _schema_sql(self) -> tuple[str, tuple[Any, ...]]:
+        """SQL for the schema holding the tables, and its parameters."""
         raise NotImplementedError
+
+    def table_exists(self, name: str) -> bool:
+        """Through information_schema (PostgreSQL, MySQL); SQLite overrides."""
+        where, args = self._schema_sql()
+        return bool(self.query_params(
+            "SELECT 1 FROM information_schema.tables WHERE "
+            f"table_schema = {where} AND table_name = {self.param}", (*args, name)).rows)
+
+    def existing_columns(self, name: str) -> list[str]:
+        where, args = self._schema_sql()
+        rows = self.query_params(
+            "SELECT column_name FROM information_schema.columns WHERE "
+            f"table_schema = {where} AND table_name = {self.param} "
+            "ORDER BY ordinal_position", (*args, name)).rows
+        return [r[0] for r in rows]
 
     def create_table_sql(self, table: Table) -> list[str]:
         cols = ", ".join(f"{self.quote(c.name)} {self.column_type(c, table)}"

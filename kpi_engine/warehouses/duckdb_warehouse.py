@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import QueryResult, Warehouse
+from .base import QueryResult, Warehouse, file_path_from_url
 from .ddl import create_table_sql, logical_to_sql
 
 _DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "decimal": "DECIMAL(18, 4)",
@@ -26,11 +25,7 @@ class DuckDBWarehouse(Warehouse):
         super().__init__(url, schema)
         import duckdb
 
-        path = url.split("://", 1)[1] if "://" in url else url
-        path = path[1:] if path.startswith("/") else path  # duckdb:///x.duckdb -> x.duckdb
-        self.path = path or ":memory:"
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = file_path_from_url(url)
         try:
             self.con = duckdb.connect(self.path)
         except duckdb.Error as exc:

@@ -149,19 +149,6 @@ class MySQLWarehouse(DBAPIWarehouse):
             return "%s", (self.schema,)
         return "DATABASE()", ()
 
-    def table_exists(self, name: str) -> bool:
-        where, args = self._schema_sql()
-        return bool(self.query_params("SELECT 1 FROM information_schema.tables WHERE "
-                                      f"table_schema = {where} AND table_name = %s",
-                                      (*args, name)).rows)
-
-    def existing_columns(self, name: str) -> list[str]:
-        where, args = self._schema_sql()
-        rows = self.query_params("SELECT column_name FROM information_schema.columns WHERE "
-                                 f"table_schema = {where} AND table_name = %s "
-                                 "ORDER BY ordinal_position", (*args, name)).rows
-        return [r[0] for r in rows]
-
     def create_table_sql(self, table: Table) -> list[str]:
         cols = [f"{self.quote(c.name)} {self.column_type(c, table)}" for c in table.columns]
         if table.primary_key:

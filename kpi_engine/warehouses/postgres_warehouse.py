@@ -87,20 +87,6 @@ class PostgresWarehouse(DBAPIWarehouse):
             return "%s", (self.schema,)
         return "current_schema()", ()
 
-    def table_exists(self, name: str) -> bool:
-        where, args = self._schema_sql()
-        rows = self.query_params("SELECT 1 FROM information_schema.tables WHERE "
-                                 f"table_schema = {where} AND table_name = %s",
-                                 (*args, name)).rows
-        return bool(rows)
-
-    def existing_columns(self, name: str) -> list[str]:
-        where, args = self._schema_sql()
-        rows = self.query_params("SELECT column_name FROM information_schema.columns WHERE "
-                                 f"table_schema = {where} AND table_name = %s "
-                                 "ORDER BY ordinal_position", (*args, name)).rows
-        return [r[0] for r in rows]
-
     def create_index_sql(self, table: Table) -> list[str]:
         if not table.primary_key:
             return []

@@ -13,11 +13,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from ..errors import WarehouseError
 from ..schema import Table
+from .base import file_path_from_url
 from .dbapi import DBAPIWarehouse, first_line
 
 _TYPES = {"string": "TEXT", "integer": "INTEGER", "decimal": "NUMERIC",
@@ -46,11 +46,7 @@ class SQLiteWarehouse(DBAPIWarehouse):
         super().__init__(url, None)
         if schema:
             raise WarehouseError("SQLite has no schemas: remove 'schema' from kpi.yaml")
-        path = url.split("://", 1)[1] if "://" in url else url
-        path = path[1:] if path.startswith("/") else path  # sqlite:///x.db -> x.db
-        self.path = path or ":memory:"
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = file_path_from_url(url)
         try:
             # Autocommit; the base class issues BEGIN/COMMIT itself.
             self.con = sqlite3.connect(self.path, isolation_level=None)
