@@ -18,8 +18,10 @@ from kpi_engine.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 # The catalog lives in the project's shared folder; a copy in docs/ is preferred.
-CATALOG_FILES = (ROOT / "docs" / "kpi-catalog.md", Path("/work/shared/kpi-catalog.md"))
-SEEDS = Path("/work/shared/seeds")
+# The steering folder shared/ sits beside the project's clone (in CI too).
+SHARED = ROOT.parent / "shared"
+CATALOG_FILES = (ROOT / "docs" / "kpi-catalog.md", SHARED / "kpi-catalog.md")
+SEEDS = SHARED / "seeds"
 
 # Catalog rows whose name is not a metric name, and the metric each one is.
 SPACED_NAMES = {"aov by channel": "aov", "cac (fully loaded)": "cac_fully_loaded"}
