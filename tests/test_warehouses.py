@@ -105,3 +105,147 @@ def test_unknown_scheme_lists_known_ones():
 
     with pytest.raises(WarehouseError, match="known schemes are .*duckdb.*postgresql"):
         connect("oracle://x")
+
+
+# -- values that compare equal across engines ---------------------------------------------
+# Engines return different Python types for the same stored value: PostgreSQL, MariaDB,
+# DuckDB and Spark give Decimal for DECIMAL(18,4) sums, SQLite a float (its NUMERIC is a
+# double); MariaDB and SQLite give 0/1 for booleans; SQLite gives ISO text for timestamps.
+# `norm` maps them to one form: numbers to float rounded to 6 places, booleans to int,
+# timestamp text to datetime. It is meant for tests, not for users' results.
+
+def norm(value):
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal | float):
+        return round(float(value), 6)
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in " T":
+        return datetime.fromisoformat(value)
+    return value
+
+
+def load_orders(wh, rows) -> None:
+    t = TABLES["orders"]
+    wh.ensure_table(t)
+    with wh.transaction():
+        wh.merge(t, COLS, rows)
+
+
+def run(wh, duckdb_sql: str) -> list[tuple]:
+    """A query written once in DuckDB's dialect, run in the warehouse's own."""
+    import sqlglot
+
+    sql = sqlglot.transpile(duckdb_sql.replace("{orders}", "orders"), read="duckdb",
+                            write=wh.dialect)[0]
+    if wh.schema:
+        sql = sqlglot.transpile(duckdb_sql.replace("{orders}", f"{wh.schema}.orders"),
+                                read="duckdb", write=wh.dialect)[0]
+    return [tuple(norm(v) for v in row) for row in wh.query(sql).rows]
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", ENGINES)
+def test_aggregates_compare_equal_across_engines(warehouse_factory, engine):
+    wh = warehouse_factory(engine)
+    load_orders(wh, [
+        ("s", "o1", datetime(2024, 1, 1, 0, 0), Decimal("0.10"), "paid", False),
+        ("s", "o2", datetime(2024, 1, 1, 12, 30), Decimal("0.20"), "paid", False),
+        ("s", "o3", datetime(2024, 1, 2, 8, 15, 30), Decimal("19.999"), "refunded", True),
+        ("s", "o4", datetime(2024, 1, 3), None, "pending", None),
+    ])
+    got = run(wh, "SELECT COUNT(*), COUNT(subtotal), SUM(subtotal), MIN(created_at), "
+                  "MAX(created_at), SUM(CASE WHEN is_test THEN 1 ELSE 0 END), "
+                  "SUM(subtotal) / COUNT(subtotal) FROM {orders} WHERE status <> 'pending'")
+    assert got == [(3, 3, 20.299, datetime(2024, 1, 1, 0, 0), datetime(2024, 1, 2, 8, 15, 30),
+                    1, 6.766333)]
+    by_status = run(wh, "SELECT status, COUNT(*) AS n, SUM(subtotal) AS s FROM {orders} "
+                        "GROUP BY status ORDER BY status")
+    assert by_status == [("paid", 2, 0.3), ("pending", 1, None), ("refunded", 1, 19.999)]
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", ENGINES)
+def test_null_keys_new_columns_and_ddl_inside_a_transaction(warehouse_factory, engine):
+    from kpi_engine.schema import Column, Table
+
+    wh = warehouse_factory(engine)
+    small = Table("kpi_custom", "one thing", ("source", "thing_id"),
+                  (Column("source", "string"), Column("thing_id", "string"),
+                   Column("amount", "decimal")))
+    wider = Table("kpi_custom", "one thing", small.primary_key,
+                  (*small.columns, Column("seen_at", "timestamp"), Column("n", "integer")))
+    with wh.transaction():  # MySQL would commit on DDL: it runs on a side connection
+        wh.ensure_table(small)
+        wh.merge(small, ["source", "thing_id", "amount"], [(None, "a", Decimal("1"))])
+    with wh.transaction():
+        wh.merge(small, ["source", "thing_id", "amount"], [(None, "a", Decimal("2"))])
+    wh.ensure_table(wider)
+    with wh.transaction():
+        wh.merge(wider, ["source", "thing_id", "amount", "seen_at", "n"],
+                 [("x", "a", Decimal("3.0001"), datetime(2024, 1, 1), 4)])
+    rows = wh.query(f"SELECT source, thing_id, amount, seen_at, n FROM "
+                    f"{wh.qualify('kpi_custom')} ORDER BY amount").rows
+    assert [tuple(norm(v) for v in r) for r in rows] == [
+        (None, "a", 2.0, None, None), ("x", "a", 3.0001, datetime(2024, 1, 1), 4)]
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_large_page_merges_in_batches(warehouse_factory, engine):
+    wh = warehouse_factory(engine)
+    rows = [("s", f"o{i:05d}", datetime(2024, 1, 1), Decimal(i) / 100, "paid", False)
+            for i in range(2500)]
+    load_orders(wh, rows)
+    load_orders(wh, rows[1000:])  # a re-run of the later pages
+    assert run(wh, "SELECT COUNT(*), COUNT(DISTINCT order_id), SUM(subtotal) "
+                   "FROM {orders}") == [(2500, 2500, 31237.5)]
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb", "spark"])
+def test_loose_values_are_stored_as_their_logical_type(warehouse_factory, engine):
+    """The sync engine coerces rows before merge; these warehouses also accept what an API
+    gives (ISO text, aware datetimes, floats for money) and store the canonical value."""
+    from datetime import timedelta, timezone
+
+    wh = warehouse_factory(engine)
+    ict = timezone(timedelta(hours=7))
+    load_orders(wh, [("s", "o1", datetime(2024, 1, 1, 7, 0, tzinfo=ict), 19.999, "paid", "false"),
+                     ("s", "o2", "2024-01-01T12:30:00Z", "0.00005", "paid", 1)])
+    assert run(wh, "SELECT order_id, created_at, subtotal, is_test FROM {orders} "
+                   "ORDER BY order_id") == [("o1", datetime(2024, 1, 1), 19.999, 0),
+                                            ("o2", datetime(2024, 1, 1, 12, 30), 0.0001, 1)]
+
+
+# -- connection errors ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["postgresql://kpi:s3cret-pw@127.0.0.1:9/shop",
+                                 "mysql://kpi:s3cret-pw@127.0.0.1:9/shop"])
+def test_connection_refused_names_host_and_port_not_password(url):
+    from kpi_engine.warehouses.connect import connect
+
+    with pytest.raises(WarehouseError) as info:
+        connect(url)
+    message = str(info.value)
+    assert "127.0.0.1:9" in message and "s3cret" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize(("scheme", "module", "extra"), [
+    ("postgresql", "psycopg", "postgres"), ("postgres", "psycopg", "postgres"),
+    ("mysql", "pymysql", "mysql"), ("mariadb", "pymysql", "mysql"),
+    ("spark", "pyspark", "spark")])
+def test_a_missing_driver_says_what_to_install(monkeypatch, scheme, module, extra):
+    import sys
+
+    from kpi_engine.warehouses.connect import connect
+
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    with pytest.raises(WarehouseError, match=rf"pip install 'kpi-engine\[{extra}\]'"):
+        connect(f"{scheme}://u@127.0.0.1:9/db")
+
+
+def test_every_scheme_is_registered():
+    from kpi_engine.extensions import extensions
+
+    assert {"duckdb", "sqlite", "postgresql", "postgres", "mysql", "mariadb",
+            "spark"} <= set(extensions().warehouses)

@@ -107,22 +107,24 @@ class Warehouse(ABC):
         """Release the connection."""
 
     # -- sync state --------------------------------------------------------------
+    def _q(self, name: str) -> str:
+        """A column name quoted for this dialect ("cursor" is reserved in MySQL)."""
+        from sqlglot import exp
+
+        return exp.to_identifier(name, quoted=True).sql(self.dialect)
+
     def get_state(self, connector: str, stream: str) -> str | None:
         self._ensure_state_table()
         result = self.query_params(
-            f"SELECT cursor FROM {self.qualify(STATE_TABLE)} WHERE connector = {self.param} "
-            f"AND stream = {self.param}", (connector, stream))
+            f"SELECT {self._q('cursor')} FROM {self.qualify(STATE_TABLE)} WHERE "
+            f"{self._q('connector')} = {self.param} AND {self._q('stream')} = {self.param}",
+            (connector, stream))
         return result.rows[0][0] if result.rows else None
 
     def get_states(self, connector: str) -> dict[str, str]:
         """Every stream cursor saved for ``connector``."""
-        from sqlglot import exp
-
         self._ensure_state_table()
-
-        def q(name: str) -> str:  # "cursor" is a reserved word in MySQL
-            return exp.to_identifier(name, quoted=True).sql(self.dialect)
-
+        q = self._q
         result = self.query_params(
             f"SELECT {q('stream')}, {q('cursor')} FROM {self.qualify(STATE_TABLE)} "
             f"WHERE {q('connector')} = {self.param}", (connector,))
@@ -131,17 +133,18 @@ class Warehouse(ABC):
     def set_state(self, connector: str, stream: str, cursor: str | None) -> None:
         """Save a stream's cursor; call inside the transaction that wrote its page."""
         self._ensure_state_table()
-        self.execute(f"DELETE FROM {self.qualify(STATE_TABLE)} WHERE connector = {self.param} "
-                     f"AND stream = {self.param}", (connector, stream))
+        q = self._q
+        self.execute(f"DELETE FROM {self.qualify(STATE_TABLE)} WHERE {q('connector')} = "
+                     f"{self.param} AND {q('stream')} = {self.param}", (connector, stream))
         if cursor is not None:
-            self.execute(f"INSERT INTO {self.qualify(STATE_TABLE)} (connector, stream, cursor) "
-                         f"VALUES ({self.param}, {self.param}, {self.param})",
-                         (connector, stream, cursor))
+            self.execute(f"INSERT INTO {self.qualify(STATE_TABLE)} ({q('connector')}, "
+                         f"{q('stream')}, {q('cursor')}) VALUES ({self.param}, {self.param}, "
+                         f"{self.param})", (connector, stream, cursor))
 
     def clear_state(self, connector: str) -> None:
         self._ensure_state_table()
-        self.execute(f"DELETE FROM {self.qualify(STATE_TABLE)} WHERE connector = {self.param}",
-                     (connector,))
+        self.execute(f"DELETE FROM {self.qualify(STATE_TABLE)} WHERE {self._q('connector')} = "
+                     f"{self.param}", (connector,))
 
     param: str = "?"
 
@@ -150,8 +153,10 @@ class Warehouse(ABC):
 
     def _ensure_state_table(self) -> None:
         if not self.table_exists(STATE_TABLE):
+            q = self._q
             self.execute(f"CREATE TABLE IF NOT EXISTS {self.qualify(STATE_TABLE)} "
-                         "(connector VARCHAR(200), stream VARCHAR(200), cursor VARCHAR(1000))")
+                         f"({q('connector')} VARCHAR(200), {q('stream')} VARCHAR(200), "
+                         f"{q('cursor')} VARCHAR(1000))")
 
     def qualify(self, name: str) -> str:
         """A table name with the configured schema, quoted for this dialect."""

@@ -97,6 +97,45 @@ class SparkWarehouse(Warehouse):
         self._pending: list[tuple[str, Any]] = []  # (table name, callable applying it)
         if schema:
             self.spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
+        self._attach_existing()
+
+    def _attach_existing(self) -> None:
+        """Without a metastore (local mode) the catalog lives in memory: tables written by
+        an earlier process are only folders. Register them again (as tables at their
+        location), so ``kpi sync`` then ``kpi eval`` work as two commands."""
+        from pathlib import Path
+        from urllib.parse import unquote, urlsplit
+
+        if self.spark.conf.get("spark.sql.catalogImplementation", "in-memory") != "in-memory":
+            return
+        location = self.spark.catalog.getDatabase(self.schema or "default").locationUri
+        parts = urlsplit(location)
+        if parts.scheme not in ("", "file"):
+            return  # a shared filesystem without a metastore: nothing safe to guess
+        folder = Path(unquote(parts.path))
+        if not folder.is_dir():
+            return
+        for sub in sorted(folder.iterdir()):
+            name = sub.name
+            if (not sub.is_dir() or name.endswith(".db") or name[0] in "._"
+                    or self.table_exists(name)):
+                continue
+            self._attach(name, sub)
+
+    def _attach(self, name: str, path: Any) -> None:
+        from ..schema import table as canonical
+
+        where = str(path).replace("'", "\\'")
+        try:  # the files' own schema first: it has columns added since
+            self.execute(f"CREATE TABLE {self.qualify(name)} USING parquet LOCATION '{where}'")
+            return
+        except WarehouseError:
+            pass  # no data file yet: Parquet cannot tell the schema
+        known = _STATE if name == STATE_TABLE else canonical(name)
+        if known is not None:
+            cols = ", ".join(f"`{c.name}` {_TYPES[c.type]}" for c in known.columns)
+            self.execute(f"CREATE TABLE {self.qualify(name)} ({cols}) USING parquet "
+                         f"LOCATION '{where}'")
 
     # -- reading -----------------------------------------------------------------------
     def query(self, sql: str) -> QueryResult:
