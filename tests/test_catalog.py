@@ -136,8 +136,13 @@ def test_canonical_metrics_sit_in_their_catalog_domain(catalog_metrics):
     assert wrong == {}
 
 
-def test_sub_metrics_named_in_the_catalog_are_defined(catalog_metrics):
-    assert [n for n in SUB_METRICS if n not in catalog_metrics] == []
+def test_sub_metrics_named_in_the_catalog_are_defined(registry, catalog_metrics):
+    # A sub-metric may live on as an alias of the metric that now carries its meaning
+    # (csat_positive_share is csat: the share of satisfied answers).
+    catalog_aliases = {a for m in catalog_metrics.values() for a in m.aliases}
+    assert [n for n in SUB_METRICS
+            if n not in catalog_metrics and n not in catalog_aliases] == []
+    assert registry.metric("csat_positive_share").name == "csat"
 
 
 def test_spaced_rows_work_as_described(registry):
@@ -269,6 +274,49 @@ def test_choices_are_explicit(catalog_metrics):
     assert "lift" in m["product_affinity"].meta["definition"]
 
 
+def test_definitions_follow_common_practice(catalog_metrics):
+    """Issue 7, semantics 5 and 7: the industry's definitions, each stated in the
+    description beside the seed's where it differs (values: test_catalog_semantics.py)."""
+    m = catalog_metrics
+    assert (m["csat"].numerator, m["csat"].denominator) == (
+        "csat_positive_responses", "csat_responses")
+    assert m["csat"].unit == "percent" and "Zendesk" in m["csat"].description
+    assert m["csat_average_score"].type == "avg"
+    assert m["email_click_through_rate"].denominator == "emails_delivered"
+    assert "Mailchimp" in m["email_click_through_rate"].description
+    assert m["click_to_open_rate"].denominator == "email_opens"
+    assert "click_to_open_rate" not in m["email_click_through_rate"].aliases
+    assert m["aov"].numerator == "sales_after_discounts"
+    assert "Shopify" in m["aov"].description
+    assert m["revenue_per_visitor"].numerator == "sales_after_discounts"
+    assert m["first_response_time"].source == "ticket_replies"
+    assert m["resolution_time"].source == "ticket_solves"
+    assert m["first_response_time_created_cohort"].source == "tickets"
+    assert m["resolution_time_created_cohort"].source == "tickets"
+    assert all("average_handle_time" not in x.aliases for x in m.values())
+    assert "consecutive periods" in " ".join(m["online_retention_rate"].description.split())
+    assert "guest" in m["returning_order_share"].description
+    for name, unit, direction in (("stock_turnover", "ratio", "higher_is_better"),
+                                  ("cpc", "currency", "lower_is_better"),
+                                  ("cpm", "currency", "lower_is_better"),
+                                  ("contact_rate", "percent", "lower_is_better")):
+        assert (m[name].unit, m[name].direction, m[name].hidden) == (unit, direction, False)
+
+
+def test_entities_are_keyed_by_source(catalog_metrics, registry):
+    """Two stores may share customer, order and product ids: every per-entity, snapshot
+    and distinct count over a source-keyed table carries the source in its key."""
+    m = catalog_metrics
+    assert m["inventory_on_hand"].snapshot_by[0] == "source"
+    keyed = [n for n, x in m.items() if x.per is not None and x.source == "customer_orders"]
+    assert keyed and all(m[n].per.key == "customer_key" for n in keyed)
+    for name, x in m.items():
+        if x.type == "count_distinct":
+            assert x.expr not in ("customer_id", "order_id", "requester_id"), name
+    assert "PARTITION BY o.source, o.customer_id" in " ".join(
+        registry.sources["customer_orders"].sql.split())
+
+
 # -- docs/metrics is generated --------------------------------------------------------------
 def test_metric_docs_are_current():
     from kpi_engine.docs_metrics import catalog_pages
@@ -291,9 +339,14 @@ def test_domain_page_lists_labels_lineage_and_data(registry):
     section = page.split('<a id="aov"></a>')[1].split("<a id=")[0]
     for text in ("Giá trị trung bình đơn hàng (AOV)", "میانگین ارزش سفارش (AOV)",
                  "Nilai pesanan purata (AOV)", "| Type | ratio |", "| Unit | currency |",
-                 "depends on [`net_sales`](#net_sales), [`orders`](#orders)",
-                 "**Data needed:**", "`refunds` (amount, created_at", "**Benchmarks:**"):
+                 "depends on [`orders`](#orders), [`sales_after_discounts`]"
+                 "(#sales_after_discounts)",
+                 "**Data needed:**", "`orders` (created_at, discounts", "**Benchmarks:**"):
         assert text in section
+    # refunds move net sales, never aov (it reads no refund)
+    assert "`refunds` (amount, created_at" not in section
+    assert "`refunds` (amount, created_at" in page.split('<a id="net_sales"></a>')[1].split(
+        "<a id=")[0]
     assert "**Seed correction:**" in page.split('<a id="conversion_rate"></a>')[1]
 
 
