@@ -286,10 +286,13 @@ EXPECTED: dict[str, float | None] = {
     "shipping_charged": 20,         # 5 + 5 + 0 + 5 + 0 + 5
     "tax_collected": 43,            # 10 + 6 + 5 + 4 + 15 + 3
     "net_sales": 365,               # 430 - 15 - 50
+    "sales_after_discounts": 415,   # 430 - 15: no refund (r2 refunds a February order)
     "total_sales": 428,             # 365 + 20 + 43
     "units_sold": 16,               # o02 2+1, o05 2, o06 1+1, o07 1, o08 5, o09 3
     "orders": 6,
-    "aov": 365 / 6,                 # net_sales / orders = 60.83
+    "aov": 415 / 6,                 # (gross 430 - discounts 15) / 6 orders = 69.17 (was
+                                    # net_sales / orders: r2, a refund of a February
+                                    # order, moved March's AOV; issue 7)
     "average_order_size": 16 / 6,   # units / orders
     # sales: costs and profit
     "cogs": 151,                    # o02 2*10+15, o05 2*10, o06 15+4, o07 1*15 (product's
@@ -315,7 +318,8 @@ EXPECTED: dict[str, float | None] = {
     "new_customers": 2,             # c4 (o06), c5 (o08)
     "new_customer_orders": 2,       # o06, o08
     "returning_customer_orders": 3,  # o02, o05, o07
-    "returning_order_share": 0.5,   # 3 / 6
+    "returning_order_share": 0.6,   # 3 / (2 new + 3 returning): the guest order o09 is
+                                    # neither (was 3 / 6 orders; issue 7)
     "purchasing_customers": 4,      # c1 c3 c4 c5
     "purchase_frequency": 1.25,     # (1 + 1 + 2 + 1) / 4
     "repeat_customers": 3,          # c1 (2nd order), c3 (2nd), c4 (2nd); c5 has one
@@ -340,7 +344,8 @@ EXPECTED: dict[str, float | None] = {
     "lifetime_revenue": 805,        # 505 + o01 200 + o03 100
     "customers_to_date": 6,         # c1 c2 c3 c4 c5 c6
     "clv_historical": 805 / 6,
-    "revenue_per_visitor": 36.5,    # 365 / 10 sessions
+    "revenue_per_visitor": 41.5,    # 415 / 10 sessions: sales after discounts, like aov
+                                    # (was net_sales 365 / 10, with r2's refund; issue 7)
     # acquisition
     "acquisition_expenses": 50,     # marketing 40 + sales 10
     "cac": 155,                     # (ad spend 260 + 50) / 2 new customers
@@ -362,6 +367,8 @@ EXPECTED: dict[str, float | None] = {
     "sell_through_rate": 16 / 96,   # 16 / (16 + 80)
     "units_sold_last_30_days": 16,  # orders in [2024-03-02, 2024-04-01): all of March's
     "days_of_inventory": 150,       # 80 / (16 / 30)
+    "inventory_on_hand_previous_period": 30,  # February: pC/L1 30 (Feb 28), the only reading
+    "stock_turnover": 16 / 55,      # units sold 16 / ((30 + 80) / 2)
     # price checks: our price pA 30 (twice), pB 40 against 25, 35 and 50
     "our_price_observed": 100,      # 30 + 30 + 40
     "competitor_price_observed": 110,  # 25 + 35 + 50
@@ -402,7 +409,9 @@ EXPECTED: dict[str, float | None] = {
     "email_opens": 530,             # 380 + 150
     "email_clicks": 100,            # 76 + 24
     "email_open_rate": 530 / 1440,
-    "email_click_through_rate": 100 / 530,
+    "email_click_through_rate": 100 / 1440,  # clicks / delivered (was clicks / opens,
+                                             # now click_to_open_rate; issue 7)
+    "click_to_open_rate": 100 / 530,
     "email_unsubscribes": 7,
     "unsubscribe_rate": 7 / 1440,
     "chat_sessions_started": 1,     # t3 (t4 is social)
@@ -430,11 +439,15 @@ EXPECTED: dict[str, float | None] = {
     "affiliate_roas": 4.5,          # 45 / 10
     "ad_spend": 260,
     "ad_conversion_value": 460,
+    "media_spend": 250,             # 100 + 50 + 80 + 20: all but the affiliate's 10
+    "cpc": 250 / 123,               # media spend / ad clicks = 2.03
+    "cpm": 1000 * 250 / 7500,       # 33.33 per thousand ad impressions
     # customer service
-    "csat": 3.75,                   # (5 + 4 + 2 + 8 * 5 / 10) / 4
+    "csat": 0.75,                   # satisfied 3 (5, 4, and 8 of 10) / 4 answers (was
+                                    # the mean rating, now csat_average_score; issue 7)
+    "csat_average_score": 3.75,     # (5 + 4 + 2 + 8 * 5 / 10) / 4
     "csat_responses": 4,
     "csat_positive_responses": 3,   # 5, 4, and 8 of 10
-    "csat_positive_share": 0.75,
     "nps_responses": 5,             # 10 9 9 7 6
     "nps_promoters": 3,
     "nps_detractors": 1,
@@ -448,17 +461,25 @@ EXPECTED: dict[str, float | None] = {
     "escalation_rate": 0.2,
     "support_contact_customers": 3,  # about a product: c1 (t1, t5), c3, c4
     "hit_rate": 16 / 3,             # units sold / customers contacting support
+    "contact_rate": 5 / 6,          # 5 tickets / 6 orders
+    # first answered in March: t1 t2 t3 t5 (t6 was answered in February)
     "first_response_time": 1440,    # (1800 + 300 + 60 + 3600) / 4
     "first_response_time_median": 1050,  # (300 + 1800) / 2
-    "resolution_time": 290400,      # (86400 + 7200 + 777600 (t5: 9 days)) / 3
+    "first_response_time_created_cohort": 1440,  # created in March: the same four
+    # solved in March: t1 86400, t2 7200, t6 (Feb 20 to Mar 5: 14 days) 1209600; t5 was
+    # solved in April (was: tickets created in March, 290400; issue 7)
+    "resolution_time": 434400,      # (86400 + 7200 + 1209600) / 3
     "resolution_time_median": 86400,
+    "resolution_time_created_cohort": 290400,  # (86400 + 7200 + 777600 (t5: 9 days)) / 3
     "active_issues": 2,             # at Apr 1: t3 (open, a2), t5 (solved Apr 3, a2)
     "ticket_backlog": 2,            # t4, t7 (from February): open, unassigned
     # production
     "run_seconds": 21600,           # r1 4 h + r2 2 h (r3 still running)
     "cycle_time": 10800,            # (14400 + 7200) / 2
     "units_produced": 310,          # 180 + 90 + 40
-    "unit_cycle_time": 21600 / 310,
+    "units_produced_finished": 270,  # r1 180 + r2 90 (r3 still running)
+    "unit_cycle_time": 80,          # 21600 s / 270 units of the same finished runs (was
+                                    # 21600 / 310 with r3's units; issue 7)
     "good_units": 300,              # 171 + 90 + 39
     "production_yield": 300 / 310,
     "good_units_to_date": 380,      # 300 + r0 80
@@ -497,9 +518,12 @@ EXPECTED: dict[str, float | None] = {
     # b2b: o08 (phone) is the only offline March order; o04 (Feb) was by a sales rep
     "online_orders": 5,
     "online_order_share": 5 / 6,
-    "online_buyers_at_start": 3,    # online in [2023-03-02, 2024-03-01): c1, c2, c6
-    "online_buyers_retained": 2,    # also online in [2023-04-02, 2024-04-01): c1, c6
-    "online_retention_rate": 2 / 3,
+    # consecutive months: February's only order, o04, was by a sales rep, so no online
+    # buyer to retain (was two overlapping 365-day windows, 2 / 3; issue 7). The yearly
+    # case is in test_online_retention_by_year.
+    "online_buyers_previous_period": 0,
+    "online_buyers_retained": 0,
+    "online_retention_rate": None,  # 0 / 0
     "cac_fully_loaded": 195,        # operating expenses 390 / 2 new customers
 }
 
@@ -524,6 +548,11 @@ def _value(records, metric):
     return None if value is None else float(value)
 
 
+def _approx(expected):
+    """A golden value; None (a ratio over nothing) must come back as NULL exactly."""
+    return None if expected is None else pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
 def test_every_shipped_metric_has_a_golden_value(registry):
     assert sorted(set(registry.metrics) - set(EXPECTED)) == []
     assert sorted(set(EXPECTED) - set(registry.metrics)) == []
@@ -532,7 +561,7 @@ def test_every_shipped_metric_has_a_golden_value(registry):
 @pytest.mark.parametrize("metric", sorted(EXPECTED))
 def test_metric_golden_value(registry, store, metric):
     records = evaluate(registry, Request(metrics=(metric,), **MARCH), store)
-    assert _value(records, metric) == pytest.approx(EXPECTED[metric], rel=1e-9, abs=1e-9)
+    assert _value(records, metric) == _approx(EXPECTED[metric])
 
 
 def test_all_metrics_in_one_statement(registry, store):
@@ -540,12 +569,23 @@ def test_all_metrics_in_one_statement(registry, store):
     names = tuple(sorted(EXPECTED))
     records = evaluate(registry, Request(metrics=names, **MARCH), store)
     got = {m: _value(records, m) for m in names}
-    assert got == {m: pytest.approx(v, rel=1e-9, abs=1e-9) for m, v in EXPECTED.items()}
+    assert got == {m: _approx(v) for m, v in EXPECTED.items()}
 
 
 def _by(registry, store, metrics, dims, **kw):
     request = Request(metrics=tuple(metrics), dimensions=tuple(dims), **(kw or MARCH))
     return evaluate(registry, request, store)
+
+
+def test_online_retention_by_year(registry, store):
+    records = evaluate(registry, Request(
+        metrics=("online_buyers_previous_period", "online_buyers_retained",
+                 "online_retention_rate"),
+        grain="year", since=date(2024, 1, 1), until=date(2025, 1, 1)), store)
+    # 2023's online buyers: c1 (o01), c2 (o03); online again in 2024: c1 (o02) -> 1 / 2
+    assert [(r["online_buyers_previous_period"], r["online_buyers_retained"])
+            for r in records] == [(2, 1)]
+    assert float(records[0]["online_retention_rate"]) == pytest.approx(0.5)
 
 
 def test_traffic_share_by_marketing_channel(registry, store):
@@ -577,9 +617,9 @@ def test_product_affinity_by_pair(registry, store):
 def test_aov_by_channel_type(registry, store):
     rows = _by(registry, store, ["aov", "orders"], ["channel_type"])
     got = {r["channel_type"]: float(r["aov"]) for r in rows}
-    # online: (280 - 15 - r1 20) / 5 = 49; offline: o08 150 - r2 30 (o04 was a sales-rep
-    # order) = 120 over 1 order
-    assert got == pytest.approx({"online": 49.0, "offline": 120.0})
+    # online: (280 - 15) / 5 = 53; offline: o08 150 / 1 order. Refunds (r1 of o02, r2 of
+    # February's o04) do not move AOV.
+    assert got == pytest.approx({"online": 53.0, "offline": 150.0})
 
 
 def test_market_share_by_channel_type(registry, store):
