@@ -112,9 +112,7 @@ def test_stock_of_two_stores_sharing_product_ids_adds_up(registry):
     assert got["sell_through_rate"] == pytest.approx(0.25)   # 5 / (5 + 15)
     # 30 days before Apr 1 hold both orders' 5 units: 15 / (5 / 30) = 90 days
     assert got["days_of_inventory"] == pytest.approx(90)
-
-
-def test_stock_broken_down_by_source(registry):
+    # broken down by store, each keeps its own
     rows = evaluate(registry, Request(metrics=("inventory_on_hand",), dimensions=("source",),
                                       **MAR), two_stores())
     assert {r["source"]: r["inventory_on_hand"] for r in rows} == {"a": 10, "b": 5}
