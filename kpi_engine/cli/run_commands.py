@@ -44,11 +44,13 @@ def eval_cmd(app: AppContext, metrics, warehouse, grain, by, since, until, where
              week_start, fmt) -> None:
     """Evaluate METRICS in the warehouse (the SQL runs there; only results come back)."""
     from ..evaluate import evaluate
+    from ..required_tables import check_tables
 
     wh = app.connect(warehouse)
     try:
         request = make_request(app, metrics, grain, by, since, until, where, timezone,
                                week_start, wh.dialect)
+        check_tables(app.registry, metrics, wh)  # name missing tables before running
         records = evaluate(app.registry, request, wh)
     finally:
         wh.close()
