@@ -105,6 +105,11 @@ def validate(app: AppContext, specs: tuple[str, ...]) -> None:
             click.echo(str(err), err=True)
         click.echo(f"{len(exc.errors)} problem(s) found.", err=True)
         raise SystemExit(1) from None
+    for pack, errors in reg.skipped_packs.items():
+        for err in errors:
+            click.echo(str(err), err=True)
+        click.echo(f"Warning: spec pack {pack!r} skipped ({len(errors)} problem(s) above); "
+                   "fix or uninstall its plugin.", err=True)
     click.echo(f"OK: {len(reg.metrics)} metrics, {len(reg.sources)} sources.")
 
 
