@@ -6,10 +6,12 @@ import json
 
 import click
 
+from ..citations import benchmark_text
 from ..errors import KpiError, SpecErrors
 from ..graph import build_graph, downstream, subgraph_for, to_dot, to_json, to_mermaid, upstream
 from ..registry import load_registry
 from ..specs.dependencies import metric_dependencies
+from ..units import unit_of
 from .context import AppContext
 from .options import format_option, lang_option
 from .output import render_table
@@ -32,7 +34,7 @@ def list_cmd(app: AppContext, domain: str | None, fmt: str, lang: str, show_all:
         if m.hidden and not show_all:
             continue
         rows.append({"name": name, "domain": m.domain, "label": m.label_in(lang),
-                     "type": m.type, "unit": m.unit,
+                     "type": m.type, "unit": unit_of(reg, name),
                      "depends_on": metric_dependencies(m, reg.dialect_of_metric(name))})
     if domain and not rows:
         known = sorted({m.domain for m in reg.metrics.values()})
@@ -76,16 +78,15 @@ def show(app: AppContext, metric: str, lang: str, dialect: str, fmt: str) -> Non
     click.echo(f"{m.name} — {m.label_in(lang)}")
     click.echo(f"  defined at {m.location}")
     for key in ("type", "domain", "unit", "direction"):
-        click.echo(f"  {key}: {getattr(m, key)}")
+        value = unit_of(reg, m.name) if key == "unit" else getattr(m, key)
+        click.echo(f"  {key}: {value}")
     if m.description:
         click.echo(f"  description: {m.description}")
     for key in ("source", "expr", "filter", "numerator", "denominator", "metric"):
         if getattr(m, key):
             click.echo(f"  {key}: {getattr(m, key)}")
     for b in m.benchmarks:
-        rng = f"{b.min}–{b.max}" if b.min is not None and b.max is not None else (
-            b.value if b.value is not None else (b.min if b.min is not None else b.max))
-        click.echo(f"  benchmark: {b.label or ''} {rng} {b.note} {b.source}".rstrip())
+        click.echo(f"  benchmark: {benchmark_text(b, unit_of(reg, m.name))}")
     click.echo(f"  upstream: {', '.join(ups) or '—'}")
     click.echo(f"  downstream: {', '.join(downs) or '—'}")
     click.echo("\n-- SQL (" + dialect + ", grain month)\n" + sql)
