@@ -9,8 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
-from kpi_engine.cli.formatting import (check_currency, money, number, percent, round_half_up,
-                                       row_formatter, value_text)
+from kpi_engine.cli.formatting import (
+    check_currency,
+    money,
+    number,
+    percent,
+    round_half_up,
+    row_formatter,
+    value_text,
+)
 from kpi_engine.cli.output import LRM, display_width, records_table, render_table
 from kpi_engine.errors import KpiError
 from kpi_engine.registry import load_registry
