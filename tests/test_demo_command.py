@@ -104,3 +104,15 @@ def test_misspelt_domain_says_did_you_mean_before_any_work(tmp_path):
     assert "did you mean 'sales'?" in str(result.exception)
     assert "1/3" not in result.output  # nothing generated, nothing loaded
     assert not (tmp_path / "d").exists()
+
+
+def test_every_breakdown_marker_names_dimensions_the_metric_has():
+    from kpi_engine.cli.demo_command import breakdown_of
+    from kpi_engine.compiler.compiler import compile_request
+    from kpi_engine.compiler.request import Request
+
+    registry = load_registry()
+    marked = {n: breakdown_of(m) for n, m in registry.metrics.items() if breakdown_of(m)}
+    assert {"traffic_share", "tickets_by_category", "product_orders_a"} <= set(marked)
+    for name, dims in marked.items():
+        compile_request(registry, Request(metrics=(name,), grain="month", dimensions=dims))

@@ -17,7 +17,7 @@ from .conftest import SHOP_SPECS
 from .test_cli import NO_CATALOG
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def without_catalog(monkeypatch):
     import kpi_engine.plugins as plugins
     from kpi_engine.extensions import reset_extensions
@@ -90,7 +90,7 @@ def test_long_requests_stay_one_bounded_line(shop_registry, warehouse_factory):
     assert "more)" in str(info.value) and len(str(info.value)) < 1200
 
 
-def test_kpi_eval_reports_missing_tables_before_running(tmp_path):
+def test_kpi_eval_reports_missing_tables_before_running(tmp_path, without_catalog):
     from kpi_engine.warehouses.duckdb_warehouse import DuckDBWarehouse
 
     url = f"duckdb:///{tmp_path / 'shop.duckdb'}"
@@ -103,3 +103,19 @@ def test_kpi_eval_reports_missing_tables_before_running(tmp_path):
     assert isinstance(result.exception, MissingTablesError)
     assert "refunds (for net_sales)" in str(result.exception)
     assert "Catalog Error" not in str(result.exception)
+
+
+def test_every_shipped_metric_needs_exactly_the_tables_its_statement_reads():
+    from kpi_engine.compiler.compiler import Compiler
+    from kpi_engine.registry import load_registry
+
+    registry = load_registry()
+    compiler = Compiler(registry)
+    differ = {}
+    for name in sorted(registry.metrics):
+        tree = compiler.compile(Request(metrics=(name,), grain="month")).tree
+        ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+        read = {t.name for t in tree.find_all(exp.Table) if t.name not in ctes}
+        if set(tables_needed(registry, [name])) != read:
+            differ[name] = read
+    assert differ == {}
