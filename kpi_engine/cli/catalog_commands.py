@@ -13,6 +13,7 @@ from ..registry import load_registry
 from ..specs.dependencies import metric_dependencies
 from ..units import unit_of
 from .context import AppContext
+from .formatting import is_rtl
 from .options import format_option, lang_option
 from .output import render_table
 
@@ -44,7 +45,8 @@ def list_cmd(app: AppContext, domain: str | None, fmt: str, lang: str, show_all:
         return
     click.echo(render_table(["name", "domain", "label", "type", "unit", "depends_on"],
                             [[r["name"], r["domain"], r["label"], r["type"], r["unit"],
-                              ", ".join(r["depends_on"])] for r in rows], align_right=set()))
+                              ", ".join(r["depends_on"])] for r in rows], align_right=set(),
+                            rtl=is_rtl(lang)))
 
 
 @click.command()
