@@ -17,10 +17,12 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from .citations import SEED_ARTICLES, benchmark_text
 from .graph import build_graph
 from .registry import Registry
 from .specs.expressions import UnsafeExpression, parse_expression, parse_query
 from .specs.models import Metric, Source
+from .units import unit_of
 
 DOMAIN_ORDER = ("sales", "marketing", "customer_service", "production", "project_management",
                 "b2b")
@@ -193,30 +195,6 @@ def _direction(metric: Metric) -> str:
     return metric.direction.replace("_", " ")
 
 
-def _benchmark(b) -> str:
-    if b.min is not None and b.max is not None:
-        rng = f"{_num(b.min)} – {_num(b.max)}"
-    elif b.value is not None:
-        rng = f"≈ {_num(b.value)}"
-    elif b.max is not None:
-        rng = f"below {_num(b.max)}"
-    elif b.min is not None:
-        rng = f"above {_num(b.min)}"
-    else:
-        rng = ""
-    parts = [p for p in (f"**{b.label}**" if b.label else "", rng) if p]
-    text = ": ".join(parts)
-    if b.note:
-        text += f" — {b.note}"
-    if b.source:
-        text += f" (seed `{b.source}`)"
-    return text
-
-
-def _num(v: float) -> str:
-    return f"{v:g}" if abs(v) < 1e6 else f"{v:,.0f}"
-
-
 def render_metric(registry: Registry, metric: Metric, graph=None) -> str:
     graph = graph if graph is not None else build_graph(registry)
     here = metric.domain
@@ -228,7 +206,7 @@ def render_metric(registry: Registry, metric: Metric, graph=None) -> str:
     lines += ["| | |", "|---|---|"]
     for code, lang in LANGUAGES:
         lines.append(f"| {lang} ({code}) | {_cell(metric.label.get(code, '—'))} |")
-    lines += [f"| Type | {metric.type} |", f"| Unit | {metric.unit} |",
+    lines += [f"| Type | {metric.type} |", f"| Unit | {unit_of(registry, metric.name)} |",
               f"| Direction | {_direction(metric)} |"]
     if metric.aliases:
         lines.append("| Aliases | " + ", ".join(f"`{a}`" for a in metric.aliases) + " |")
@@ -255,7 +233,8 @@ def render_metric(registry: Registry, metric: Metric, graph=None) -> str:
         lines += [f"**Data needed:** {data}.", ""]
     if metric.benchmarks:
         lines.append("**Benchmarks:**")
-        lines += [f"- {_benchmark(b)}" for b in metric.benchmarks]
+        unit = unit_of(registry, metric.name)
+        lines += [f"- {benchmark_text(b, unit, markdown=True)}" for b in metric.benchmarks]
         lines.append("")
     definition = metric.meta.get("definition")
     if definition:
@@ -294,7 +273,7 @@ def render_domain_page(registry: Registry, domain: str, pack: str | None = None)
     lines += ["| Metric | Label | Type | Unit |", "|---|---|---|---|"]
     for m in visible:
         lines.append(f"| [`{m.name}`](#{m.name}) | {_cell(m.label_in('en'))} | {m.type} "
-                     f"| {m.unit} |")
+                     f"| {unit_of(registry, m.name)} |")
     lines.append("")
     lines += ["## Metrics", ""]
     for m in visible:
@@ -336,11 +315,21 @@ def render_index(registry: Registry, pack: str | None = None) -> str:
         lines += [f"- [`{m.name}`]({m.domain}.md#{m.name}): {_para(str(m.meta['definition']))}"
                   for m in chosen]
         lines.append("")
+    lines += ["## Sources", "",
+              "The articles the catalog's definitions, corrections and benchmarks come from "
+              "(\"seed 001\" in a description is the second of them):", "",
+              "| Seed | Title | Language | About |", "|---|---|---|---|"]
+    for ident, article in SEED_ARTICLES.items():
+        note = "" if article.titled else " (first heading; the article has no title line)"
+        by = f", by {article.author}" if article.author else ""
+        lines.append(f"| {ident} | {_cell(article.title)}{note} | {article.language} | "
+                     f"{_cell(article.about)}{by} |")
+    lines.append("")
     lines += ["## All metrics", "", "| Metric | Label | Domain | Type | Unit | Direction |",
               "|---|---|---|---|---|---|"]
     for m in sorted(metrics, key=lambda m: m.name):
         lines.append(f"| [`{m.name}`]({m.domain}.md#{m.name}) | {_cell(m.label_in('en'))} | "
-                     f"{m.domain} | {m.type} | {m.unit} | {_direction(m)} |")
+                     f"{m.domain} | {m.type} | {unit_of(registry, m.name)} | {_direction(m)} |")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -28,6 +28,8 @@ class BrokenPlugin:
 
 _pm: pluggy.PluginManager | None = None
 broken_plugins: list[BrokenPlugin] = []
+# plugin name -> (distribution, version) of the package whose entry point loaded it
+_distributions: dict[str, tuple[str, str]] = {}
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -43,6 +45,7 @@ def reset() -> None:
     global _pm
     _pm = None
     broken_plugins.clear()
+    _distributions.clear()
 
 
 def _build() -> pluggy.PluginManager:
@@ -60,23 +63,46 @@ def _build() -> pluggy.PluginManager:
             pm.register(plugin, name=ep.name)
         except Exception as exc:  # noqa: BLE001 - a broken plugin must not stop the rest
             broken_plugins.append(BrokenPlugin(ep.name, f"{type(exc).__name__}: {exc}"))
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        broken_plugins.append(BrokenPlugin(getattr(exc, "plugin_name", "?"), str(exc)))
+            continue
+        if ep.dist is not None:
+            _distributions[ep.name] = (ep.dist.metadata["Name"] or ep.dist.name,
+                                       ep.dist.version)
+    broken_plugins.extend(check_pending(pm))
     if os.environ.get("KPI_ENGINE_TRACE_PLUGINS"):
         pm.trace.root.setwriter(lambda msg: sys.stderr.write(msg))
         pm.enable_tracing()
     return pm
 
 
+def check_pending(pm: pluggy.PluginManager) -> list[BrokenPlugin]:
+    """Every hook implementation that matches no hook of the contract (a misspelt
+    ``kpi_register_conectors``), named by its plugin — pluggy's own check stops at the
+    first and does not say whose it is. The plugin's other hooks keep working."""
+    from .errors import did_you_mean
+
+    known = {n for n in dir(hookspecs) if n.startswith("kpi_")}
+    found = []
+    for hook_name in sorted(vars(pm.hook)):
+        hook = getattr(pm.hook, hook_name)
+        if hook_name.startswith("_") or not hasattr(hook, "get_hookimpls") or hook.has_spec():
+            continue
+        for impl in hook.get_hookimpls():
+            if impl.optionalhook:
+                continue
+            found.append(BrokenPlugin(
+                impl.plugin_name, f"unknown hook {hook_name!r}{did_you_mean(hook_name, known)}"
+                f" (in {getattr(impl.plugin, '__name__', impl.plugin_name)}): it is never "
+                "called"))
+    return found
+
+
 def plugin_distributions() -> list[dict[str, str]]:
-    """Loaded plugins with the distribution and version that provide them."""
+    """Loaded plugins with the distribution and version that provide them (plugins
+    registered in code, not through an entry point, have none)."""
     pm = get_plugin_manager()
     out = []
     for name, plugin in pm.list_name_plugin():
-        dist = next((d for p, d in pm.list_plugin_distinfo() if p is plugin), None)
+        dist, version = _distributions.get(name, ("", ""))
         out.append({"name": name, "module": getattr(plugin, "__name__", repr(plugin)),
-                    "distribution": dist.project_name if dist else "",
-                    "version": dist.version if dist else ""})
+                    "distribution": dist, "version": version})
     return out

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CompileError, KpiError, SpecError, SpecErrors, did_you_mean
+from .spec_packs import broken_packs
 from .specs.loader import load_spec_file, load_spec_text
 from .specs.models import Metric, Source, SpecFile
 
@@ -21,6 +22,7 @@ class Registry:
     aliases: dict[str, str] = field(default_factory=dict)
     files: list[SpecFile] = field(default_factory=list)
     packs: dict[str, str] = field(default_factory=dict)  # metric name -> pack or folder
+    skipped_packs: dict[str, list[KpiError]] = field(default_factory=dict)  # broken packs
 
     # -- building --------------------------------------------------------------------
     def add(self, spec: SpecFile, pack: str = "") -> list[KpiError]:
@@ -81,18 +83,26 @@ def spec_paths(folder: Any) -> list[Any]:
 
 
 def load_registry(folders: Iterable[Path | str] = (), *, include_packs: bool = True,
-                  validate: bool = True) -> Registry:
+                  validate: bool = True, _skip: dict[str, list[KpiError]] | None = None
+                  ) -> Registry:
     """Load the plugin spec packs (the shipped catalog among them) and the user's folders.
 
-    Raises ``SpecErrors`` listing every problem found, each with FILE:LINE:COL.
+    A pack with problems is reported (``skipped_packs``, ``kpi plugins``) and left out, so
+    a broken plugin never blocks the user's own specs. Raises ``SpecErrors`` listing every
+    other problem found, each with FILE:LINE:COL.
     """
-    registry = Registry()
+    folders = list(folders)
+    registry = Registry(skipped_packs=dict(_skip or {}))
     errors: list[KpiError] = []
+    pack_files: dict[str, str] = {}  # file as errors name it -> pack
     if include_packs:
         from .extensions import extensions
 
         for pack, folder in extensions().spec_packs.items():
+            if pack in registry.skipped_packs:
+                continue
             for item in spec_paths(folder):
+                pack_files[str(item) if isinstance(item, Path) else f"{pack}:{item.name}"] = pack
                 errors.extend(_add_file(registry, item, pack, packaged=True))
     for folder in folders:
         path = Path(folder)
@@ -108,6 +118,10 @@ def load_registry(folders: Iterable[Path | str] = (), *, include_packs: bool = T
         from .validation.validator import validate_registry
 
         errors.extend(validate_registry(registry))
+    broken = broken_packs(errors, pack_files)
+    if broken:  # load again without them: their names and rules must not linger
+        return load_registry(folders, include_packs=include_packs, validate=validate,
+                             _skip={**registry.skipped_packs, **broken})
     if errors:
         raise SpecErrors(errors)
     return registry

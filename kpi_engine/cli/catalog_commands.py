@@ -6,11 +6,14 @@ import json
 
 import click
 
+from ..citations import benchmark_text
 from ..errors import KpiError, SpecErrors
 from ..graph import build_graph, downstream, subgraph_for, to_dot, to_json, to_mermaid, upstream
 from ..registry import load_registry
 from ..specs.dependencies import metric_dependencies
+from ..units import unit_of
 from .context import AppContext
+from .formatting import is_rtl
 from .options import format_option, lang_option
 from .output import render_table
 
@@ -32,7 +35,7 @@ def list_cmd(app: AppContext, domain: str | None, fmt: str, lang: str, show_all:
         if m.hidden and not show_all:
             continue
         rows.append({"name": name, "domain": m.domain, "label": m.label_in(lang),
-                     "type": m.type, "unit": m.unit,
+                     "type": m.type, "unit": unit_of(reg, name),
                      "depends_on": metric_dependencies(m, reg.dialect_of_metric(name))})
     if domain and not rows:
         known = sorted({m.domain for m in reg.metrics.values()})
@@ -42,7 +45,8 @@ def list_cmd(app: AppContext, domain: str | None, fmt: str, lang: str, show_all:
         return
     click.echo(render_table(["name", "domain", "label", "type", "unit", "depends_on"],
                             [[r["name"], r["domain"], r["label"], r["type"], r["unit"],
-                              ", ".join(r["depends_on"])] for r in rows], align_right=set()))
+                              ", ".join(r["depends_on"])] for r in rows], align_right=set(),
+                            rtl=is_rtl(lang)))
 
 
 @click.command()
@@ -76,16 +80,15 @@ def show(app: AppContext, metric: str, lang: str, dialect: str, fmt: str) -> Non
     click.echo(f"{m.name} — {m.label_in(lang)}")
     click.echo(f"  defined at {m.location}")
     for key in ("type", "domain", "unit", "direction"):
-        click.echo(f"  {key}: {getattr(m, key)}")
+        value = unit_of(reg, m.name) if key == "unit" else getattr(m, key)
+        click.echo(f"  {key}: {value}")
     if m.description:
         click.echo(f"  description: {m.description}")
     for key in ("source", "expr", "filter", "numerator", "denominator", "metric"):
         if getattr(m, key):
             click.echo(f"  {key}: {getattr(m, key)}")
     for b in m.benchmarks:
-        rng = f"{b.min}–{b.max}" if b.min is not None and b.max is not None else (
-            b.value if b.value is not None else (b.min if b.min is not None else b.max))
-        click.echo(f"  benchmark: {b.label or ''} {rng} {b.note} {b.source}".rstrip())
+        click.echo(f"  benchmark: {benchmark_text(b, unit_of(reg, m.name))}")
     click.echo(f"  upstream: {', '.join(ups) or '—'}")
     click.echo(f"  downstream: {', '.join(downs) or '—'}")
     click.echo("\n-- SQL (" + dialect + ", grain month)\n" + sql)
@@ -105,6 +108,11 @@ def validate(app: AppContext, specs: tuple[str, ...]) -> None:
             click.echo(str(err), err=True)
         click.echo(f"{len(exc.errors)} problem(s) found.", err=True)
         raise SystemExit(1) from None
+    for pack, errors in reg.skipped_packs.items():
+        for err in errors:
+            click.echo(str(err), err=True)
+        click.echo(f"Warning: spec pack {pack!r} skipped ({len(errors)} problem(s) above); "
+                   "fix or uninstall its plugin.", err=True)
     click.echo(f"OK: {len(reg.metrics)} metrics, {len(reg.sources)} sources.")
 
 

@@ -5,73 +5,78 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
+from .formatting import duration, is_rtl, value_text
 
-def format_value(value: Any, unit: str = "number") -> str:
-    """A value for people: percentages as %, money with separators, durations readable."""
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    number = float(value)
-    if unit in ("percent", "rate"):
-        return f"{number * 100:.1f}%"
-    if unit == "currency":
-        return f"{number:,.2f}"
-    if unit == "count":
-        return f"{number:,.0f}" if number == int(number) else f"{number:,.1f}"
-    if unit == "seconds":
-        return format_duration(number)
-    if unit == "ratio":
-        return f"{number:.2f}"
-    if abs(number) >= 1000:
-        return f"{number:,.0f}"
-    return f"{number:.2f}".rstrip("0").rstrip(".") if number != int(number) else f"{number:.0f}"
+LRM = "\u200e"  # left-to-right mark
+
+
+def format_value(value: Any, unit: str = "number", lang: str = "en",
+                 currency: str | None = None) -> str:
+    """A value for people: percentages as %, money rounded half up with separators,
+    durations readable — in the language's number symbols (see ``formatting``)."""
+    return value_text(value, unit, lang, currency)
 
 
 def format_duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours:02d}h"
+    return duration(seconds)
 
 
-def render_table(headers: list[str], rows: list[list[str]], align_right: set[int] | None = None
-                 ) -> str:
+def display_width(text: str) -> int:
+    """Terminal columns: combining marks and format characters (ZWNJ in Persian, LRM)
+    take none, East Asian wide characters two."""
+    width = 0
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
+def render_table(headers: list[str], rows: list[list[str]], align_right: set[int] | None = None,
+                 rtl: bool = False) -> str:
+    """A plain-text table. ``rtl`` mirrors it for right-to-left languages: the first
+    column on the right, text aligned right; each line starts with a left-to-right mark
+    so terminals that apply the bidi algorithm keep the mirrored column order (they still
+    shape and order the Persian words inside each cell)."""
     align_right = align_right if align_right is not None else set(range(1, len(headers)))
-    widths = [len(h) for h in headers]
+    widths = [display_width(h) for h in headers]
     for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+        widths = [max(w, display_width(c)) for w, c in zip(widths, row, strict=True)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in align_right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        padded = [_pad(c, w, rtl or i in align_right)
+                  for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        if rtl:
+            return LRM + "  ".join(reversed(padded))
+        return "  ".join(padded).rstrip()
 
-    out = [line(headers), "  ".join("-" * w for w in widths)]
+    rule = ["-" * w for w in widths]
+    out = [line(headers), ("  ".join(reversed(rule)) if rtl else "  ".join(rule))]
     out.extend(line(r) for r in rows)
     return "\n".join(out)
 
 
 def records_table(records: list[dict[str, Any]], metrics: list[str], units: dict[str, str],
-                  labels: dict[str, str] | None = None) -> str:
+                  labels: dict[str, str] | None = None, lang: str = "en",
+                  currency: str | None = None) -> str:
     if not records:
         return "(no rows)"
     keys = [k for k in records[0] if k not in metrics]
     headers = keys + [labels.get(m, m) if labels else m for m in metrics]
     rows = [[str(r[k]) if r[k] is not None else "—" for k in keys]
-            + [format_value(r[m], units.get(m, "number")) for m in metrics] for r in records]
-    return render_table(headers, rows, align_right=set(range(len(keys), len(headers))))
+            + [format_value(r[m], units.get(m, "number"), lang, currency) for m in metrics]
+            for r in records]
+    return render_table(headers, rows, align_right=set(range(len(keys), len(headers))),
+                        rtl=is_rtl(lang))
 
 
 def _jsonable(value: Any) -> Any:

@@ -7,7 +7,8 @@ import click
 from ..compiler.compiler import compile_request
 from ..compiler.request import Request
 from .context import AppContext
-from .options import dialect_option, format_option, request_options, warehouse_option
+from .formatting import check_currency
+from .options import dialect_option, format_option, lang_option, request_options, warehouse_option
 from .output import records_csv, records_json, records_table
 
 
@@ -39,27 +40,35 @@ def compile_cmd(app: AppContext, metrics, dialect, grain, by, since, until, wher
 @warehouse_option
 @request_options
 @format_option("table", "json", "csv")
+@lang_option
+@click.option("--currency", metavar="CODE", callback=lambda c, p, v: check_currency(v),
+              help="ISO 4217 code money is shown in (table format), e.g. USD, VND.")
 @click.pass_obj
 def eval_cmd(app: AppContext, metrics, warehouse, grain, by, since, until, where, timezone,
-             week_start, fmt) -> None:
-    """Evaluate METRICS in the warehouse (the SQL runs there; only results come back)."""
+             week_start, fmt, lang, currency) -> None:
+    """Evaluate METRICS in the warehouse (the SQL runs there; only results come back).
+    The table is formatted for --lang (numbers, right-to-left for fa)."""
     from ..evaluate import evaluate
+    from ..required_tables import check_tables
 
     wh = app.connect(warehouse)
     try:
         request = make_request(app, metrics, grain, by, since, until, where, timezone,
                                week_start, wh.dialect)
+        check_tables(app.registry, metrics, wh)  # name missing tables before running
         records = evaluate(app.registry, request, wh)
     finally:
         wh.close()
+    from ..units import unit_of
+
     names = [app.registry.metric(m).name for m in metrics]
     if fmt == "json":
         click.echo(records_json(records))
     elif fmt == "csv":
         click.echo(records_csv(records), nl=False)
     else:
-        units = {n: app.registry.metrics[n].unit for n in names}
-        click.echo(records_table(records, names, units))
+        units = {n: unit_of(app.registry, n) for n in names}
+        click.echo(records_table(records, names, units, lang=lang, currency=currency))
 
 
 COMMANDS = [compile_cmd, eval_cmd]

@@ -57,8 +57,10 @@ def plugins(fmt: str) -> None:
     """Installed plugins, connectors, warehouses and spec packs."""
     from ..extensions import extensions
     from ..plugins import broken_plugins, plugin_distributions
+    from ..registry import load_registry
 
     ext = extensions()
+    load_registry()  # a pack with problems is skipped and listed in broken_plugins
     data = {
         "plugins": plugin_distributions(),
         "connectors": [{"name": n, "description": getattr(c, "description", ""),

@@ -68,6 +68,10 @@ class Warehouse(ABC):
     @abstractmethod
     def table_exists(self, name: str) -> bool: ...
 
+    def existing_tables(self, names: Sequence[str]) -> set[str]:
+        """Which of ``names`` exist; engines answer with one catalog query."""
+        return {n for n in names if self.table_exists(n)}
+
     # -- writing ---------------------------------------------------------------
     @abstractmethod
     @contextmanager

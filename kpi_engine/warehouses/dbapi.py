@@ -145,6 +145,15 @@ class DBAPIWarehouse(Warehouse):
             "SELECT 1 FROM information_schema.tables WHERE "
             f"table_schema = {where} AND table_name = {self.param}", (*args, name)).rows)
 
+    def existing_tables(self, names: Sequence[str]) -> set[str]:
+        if not names:
+            return set()
+        where, args = self._schema_sql()
+        marks = ", ".join([self.param] * len(names))
+        return {r[0] for r in self.query_params(
+            "SELECT table_name FROM information_schema.tables WHERE "
+            f"table_schema = {where} AND table_name IN ({marks})", (*args, *names)).rows}
+
     def existing_columns(self, name: str) -> list[str]:
         where, args = self._schema_sql()
         rows = self.query_params(

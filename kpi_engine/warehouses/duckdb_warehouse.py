@@ -62,6 +62,15 @@ class DuckDBWarehouse(Warehouse):
             "AND table_schema = COALESCE(?, current_schema())", [name, self.schema]).fetchall()
         return bool(rows)
 
+    def existing_tables(self, names: Sequence[str]) -> set[str]:
+        if not names:
+            return set()
+        marks = ", ".join("?" * len(names))
+        rows = self.con.execute(
+            f"SELECT table_name FROM information_schema.tables WHERE table_name IN ({marks}) "
+            "AND table_schema = COALESCE(?, current_schema())", [*names, self.schema]).fetchall()
+        return {r[0] for r in rows}
+
     def existing_columns(self, name: str) -> list[str]:
         rows = self.con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "

@@ -11,6 +11,7 @@ digits), booleans as 0/1. The compiler's SQLite adapter emits SQL for exactly th
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -74,6 +75,14 @@ class SQLiteWarehouse(DBAPIWarehouse):
         rows = self.query_params("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
                                  "name = ?", (name,)).rows
         return bool(rows)
+
+    def existing_tables(self, names: Sequence[str]) -> set[str]:
+        if not names:
+            return set()
+        marks = ", ".join("?" * len(names))
+        return {r[0] for r in self.query_params(
+            f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
+            tuple(names)).rows}
 
     def existing_columns(self, name: str) -> list[str]:
         return [r[1] for r in self.query(f"PRAGMA table_info({self.quote(name)})").rows]
