@@ -14,6 +14,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SHOP_SPECS = FIXTURES / "specs"
 
 
+def pytest_configure(config):
+    # Commands run by the tests (in process or as subprocesses) cache their registry in a
+    # folder of this run, never in the developer's ~/.cache.
+    import os
+    import tempfile
+
+    if "KPI_ENGINE_CACHE_DIR" not in os.environ:
+        os.environ["KPI_ENGINE_CACHE_DIR"] = tempfile.mkdtemp(prefix="kpi-test-cache-")
+
+
 def pytest_addoption(parser):
     parser.addoption("--overwrite-snapshots", action="store_true", default=False,
                      help="Rewrite golden SQL files under tests/snapshots/ from the compiler.")
