@@ -24,6 +24,19 @@ def pytest_configure(config):
         os.environ["KPI_ENGINE_CACHE_DIR"] = tempfile.mkdtemp(prefix="kpi-test-cache-")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Mark what is slow, and keep every Spark test on one xdist worker so one run starts
+    one Spark session (``-n 2 --dist loadgroup``)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        spark = "spark" in (params.get("engine"), params.get("scheme"))
+        if spark:
+            item.add_marker(pytest.mark.spark)
+            item.add_marker(pytest.mark.xdist_group("spark"))
+        if spark or item.module.__name__.endswith("test_cross_engine"):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_addoption(parser):
     parser.addoption("--overwrite-snapshots", action="store_true", default=False,
                      help="Rewrite golden SQL files under tests/snapshots/ from the compiler.")
