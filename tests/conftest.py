@@ -14,6 +14,29 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SHOP_SPECS = FIXTURES / "specs"
 
 
+def pytest_configure(config):
+    # Commands run by the tests (in process or as subprocesses) cache their registry in a
+    # folder of this run, never in the developer's ~/.cache.
+    import os
+    import tempfile
+
+    if "KPI_ENGINE_CACHE_DIR" not in os.environ:
+        os.environ["KPI_ENGINE_CACHE_DIR"] = tempfile.mkdtemp(prefix="kpi-test-cache-")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark what is slow, and keep every Spark test on one xdist worker so one run starts
+    one Spark session (``-n 2 --dist loadgroup``)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        spark = "spark" in (params.get("engine"), params.get("scheme"))
+        if spark:
+            item.add_marker(pytest.mark.spark)
+            item.add_marker(pytest.mark.xdist_group("spark"))
+        if spark or item.module.__name__.endswith("test_cross_engine"):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_addoption(parser):
     parser.addoption("--overwrite-snapshots", action="store_true", default=False,
                      help="Rewrite golden SQL files under tests/snapshots/ from the compiler.")

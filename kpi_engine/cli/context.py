@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..project import Project, load_project
-from ..registry import Registry, load_registry
+from ..registry import Registry
 
 
 @dataclass
@@ -25,7 +25,9 @@ class AppContext:
 
     @cached_property
     def registry(self) -> Registry:
-        return load_registry(self.spec_folders())
+        from ..registry_cache import cached_load_registry
+
+        return cached_load_registry(self.spec_folders())
 
     def warehouse_url(self, url: str | None) -> str:
         from ..warehouses.connect import DEFAULT_URL

@@ -1,0 +1,99 @@
+"""Start-up time of the ``kpi`` command, as a user waits for it.
+
+Runs whole ``kpi`` processes (``--help``, ``list``, ``compile aov``) several times, cold
+(an empty registry cache) and warm (the cache filled by a previous run), and prints the
+median wall time and CPU time of each, beside two baselines measured in the same run: a
+bare ``python -c pass`` and ``python -c "import sqlglot, pydantic"`` (what compiling
+cannot avoid). Ratios against the interpreter's own start-up are what to compare between
+machines and runs; the machine is shared and noisy, so CPU time is the steadier figure.
+
+    python bench/cli_bench.py                    # this checkout's kpi
+    python bench/cli_bench.py --kpi OTHER/.venv/bin/kpi --kpi .venv/bin/kpi   # before/after
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COMMANDS = (("--help",), ("list",), ("compile", "aov"))
+
+
+def run_once(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child) for one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.strip()}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def measure(argv: list[str], env: dict[str, str], cwd: str, repeat: int,
+            cold_cache: str | None = None) -> tuple[float, float]:
+    walls, cpus = [], []
+    for _ in range(repeat):
+        if cold_cache:
+            for entry in Path(cold_cache).glob("*"):
+                entry.unlink()
+        wall, cpu = run_once(argv, env, cwd)
+        walls.append(wall)
+        cpus.append(cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def python_of(kpi: str) -> str:
+    """The interpreter of a ``kpi`` console script (its shebang)."""
+    first = Path(kpi).read_text().splitlines()[0]
+    return first[2:].strip() if first.startswith("#!") else sys.executable
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kpi", action="append",
+                        help="kpi executable to measure (repeatable; default: beside python)")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    kpis = args.kpi or [str(Path(sys.executable).with_name("kpi"))]
+    work = tempfile.mkdtemp(prefix="kpi-cli-bench-")  # no kpi.yaml: the shipped catalog
+    rows: list[tuple[str, str, float, float]] = []
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("KPI_")}
+
+    py = python_of(kpis[0])
+    rows.append(("baseline", "python -c pass",
+                 *measure([py, "-c", "pass"], base_env, work, args.repeat)))
+    rows.append(("baseline", "import sqlglot, pydantic",
+                 *measure([py, "-c", "import sqlglot, pydantic"], base_env, work,
+                          args.repeat)))
+    for kpi in kpis:
+        cache = tempfile.mkdtemp(prefix="kpi-cli-bench-cache-")
+        env = {**base_env, "KPI_ENGINE_CACHE_DIR": cache}
+        label = str(Path(kpi).resolve().parent.parent.parent.name) + ":" + Path(kpi).name
+        for cmd in COMMANDS:
+            argv = [kpi, *cmd]
+            rows.append((label, "cold  kpi " + " ".join(cmd),
+                         *measure(argv, env, work, args.repeat, cold_cache=cache)))
+            run_once(argv, env, work)  # fill the cache
+            rows.append((label, "warm  kpi " + " ".join(cmd),
+                         *measure(argv, env, work, args.repeat)))
+
+    unit = rows[0][3] or 1e-9
+    print(f"{'install':<22} {'command':<32} {'wall s':>8} {'cpu s':>8} {'cpu / python':>13}")
+    for label, what, wall, cpu in rows:
+        print(f"{label:<22} {what:<32} {wall:8.3f} {cpu:8.3f} {cpu / unit:13.1f}")
+    print(f"(median of {args.repeat} runs each; machine: {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The validated-registry cache: a hit gives the same registry without loading plugins;
+any change to a spec file or folder, or an error, is never served stale."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from kpi_engine.errors import SpecErrors
+from kpi_engine.registry_cache import cached_load_registry
+
+SPEC = """
+sources:
+  - {name: team_orders, table: orders, time: created_at}
+metrics:
+  - {name: team_revenue, type: sum, source: team_orders, expr: subtotal}
+"""
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("KPI_ENGINE_CACHE_DIR", str(folder))
+    monkeypatch.delenv("KPI_ENGINE_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def specs(tmp_path):
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "team.yaml").write_text(SPEC)
+    return folder
+
+
+def entries(cache):
+    return sorted(cache.glob("registry-*.pickle")) if cache.exists() else []
+
+
+def test_second_load_is_served_from_the_cache(cache, specs):
+    first = cached_load_registry([specs])
+    assert len(entries(cache)) == 1
+    second = cached_load_registry([specs])
+    assert second is not first  # a fresh object, unpickled
+    assert set(second.metrics) == set(first.metrics)
+    assert "team_revenue" in second.metrics and "aov" in second.metrics
+    assert second.metric("team_revenue").expr == first.metric("team_revenue").expr
+
+
+def test_a_hit_loads_no_plugin(cache, specs, tmp_path):
+    cached_load_registry([specs])
+    code = ("import sys; from kpi_engine.registry_cache import cached_load_registry as c; "
+            f"r = c([{str(specs)!r}]); "
+            "print(len(r.metrics), any(m.startswith('kpi_engine_plugins') for m in sys.modules))")
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ}, check=True).stdout.split()
+    assert int(out[0]) > 100
+    assert out[1] == "False", "a cache hit imported a plugin"
+
+
+def test_an_edited_spec_is_reloaded(cache, specs):
+    cached_load_registry([specs])
+    text = SPEC.replace("team_revenue", "team_sales")
+    (specs / "team.yaml").write_text(text)
+    st = (specs / "team.yaml").stat()
+    os.utime(specs / "team.yaml", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    reg = cached_load_registry([specs])
+    assert "team_sales" in reg.metrics and "team_revenue" not in reg.metrics
+
+
+def test_an_added_or_removed_file_is_seen(cache, specs):
+    cached_load_registry([specs])
+    (specs / "more.yaml").write_text(
+        "metrics:\n  - {name: team_count, type: count, source: team_orders}\n")
+    assert "team_count" in cached_load_registry([specs]).metrics
+    (specs / "more.yaml").unlink()
+    assert "team_count" not in cached_load_registry([specs]).metrics
+
+
+def test_errors_are_never_cached(cache, specs):
+    (specs / "bad.yaml").write_text(
+        "metrics:\n  - {name: broken, type: sum, source: nowhere, expr: x}\n")
+    for _ in range(2):
+        with pytest.raises(SpecErrors, match="nowhere"):
+            cached_load_registry([specs])
+    assert entries(cache) == []
+
+
+def test_a_corrupt_entry_is_a_miss(cache, specs):
+    cached_load_registry([specs])
+    (entry,) = entries(cache)
+    entry.write_bytes(b"not a pickle")
+    assert "team_revenue" in cached_load_registry([specs]).metrics
+
+
+def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch, specs):
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("KPI_ENGINE_CACHE_DIR", str(blocker / "sub"))
+    assert "team_revenue" in cached_load_registry([specs]).metrics
+
+
+def test_cache_can_be_turned_off(cache, specs, monkeypatch):
+    monkeypatch.setenv("KPI_ENGINE_NO_CACHE", "1")
+    cached_load_registry([specs])
+    assert entries(cache) == []
