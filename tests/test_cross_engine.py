@@ -79,6 +79,17 @@ def breakdown_groups(registry) -> dict[str | None, list[str]]:
     return groups
 
 
+def covered(engine: str, grain: str, dim: str | None, dims: list) -> bool:
+    """Which statements an engine runs. Spark spends seconds planning each statement (its
+    optimizer and code generation dominate on small data), so there every metric runs at
+    every grain unbroken, and each breakdown once, at a grain rotating over the breakdowns;
+    the other engines run the whole matrix."""
+    if engine != "spark" or dim is None:
+        return True
+    named = sorted(d for d in dims if d)
+    return GRAINS[named.index(dim) % len(GRAINS)] == grain
+
+
 def evaluate_all(registry, wh, metrics: list[str], grain: str, dim: str | None):
     """{(period, dim value): {metric: value}}, one statement for all metrics."""
     request = Request(metrics=tuple(metrics), grain=grain, since=SINCE, until=UNTIL,
@@ -133,6 +144,8 @@ def test_engine_agrees_with_duckdb(registry, data_dir, duckdb_results, warehouse
     mismatches: list[str] = []
     compared = 0
     for (grain, dim), want in expected.items():
+        if not covered(engine, grain, dim, list(groups)):
+            continue
         metrics = [m for m in groups[dim] if m not in skip]
         try:
             got = evaluate_all(registry, wh, metrics, grain, dim)
