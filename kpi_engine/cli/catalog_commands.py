@@ -8,7 +8,6 @@ import click
 
 from ..errors import KpiError, SpecErrors
 from ..graph import build_graph, downstream, subgraph_for, to_dot, to_json, to_mermaid, upstream
-from ..registry import load_registry
 from ..specs.dependencies import metric_dependencies
 from .context import AppContext
 from .options import format_option, lang_option
@@ -99,12 +98,14 @@ def validate(app: AppContext, specs: tuple[str, ...]) -> None:
     """Check every spec; print FILE:LINE:COL: message for each problem."""
     folders = list(specs) or app.spec_folders()
     try:
-        reg = load_registry(folders)
+        reg = app.load_registry(folders)
     except SpecErrors as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)
         click.echo(f"{len(exc.errors)} problem(s) found.", err=True)
         raise SystemExit(1) from None
+    for note in reg.notes:
+        click.echo(str(note), err=True)
     click.echo(f"OK: {len(reg.metrics)} metrics, {len(reg.sources)} sources.")
 
 

@@ -25,7 +25,14 @@ class AppContext:
 
     @cached_property
     def registry(self) -> Registry:
-        return load_registry(self.spec_folders())
+        return self.load_registry(self.spec_folders())
+
+    def load_registry(self, folders: list[Path] | list[str]) -> Registry:
+        """The packs ``kpi.yaml`` chooses (all by default), then ``folders``."""
+        packs = self.project.packs
+        if isinstance(packs, tuple):
+            return load_registry(folders, packs=packs)
+        return load_registry(folders, exclude_packs=packs.exclude if packs else ())
 
     def warehouse_url(self, url: str | None) -> str:
         from ..warehouses.connect import DEFAULT_URL
