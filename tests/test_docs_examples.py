@@ -220,8 +220,8 @@ def test_toml_block_parses(block):
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """The README's project: its kpi.yaml and specs/*.yaml blocks, the demo store's files
-    in data/, the schema's input-table examples in folder/, loaded into the project's
-    warehouse as the README's own sync line does."""
+    in data/ (loaded into the project's warehouse as the README's own sync line does), and
+    the schema's input-table examples in folder/."""
     from kpi_engine.demo.generate import generate_demo
 
     root = tmp_path_factory.mktemp("docs-project")
@@ -231,6 +231,9 @@ def project(tmp_path_factory) -> Path:
         (root / block.name).parent.mkdir(parents=True, exist_ok=True)
         (root / block.name).write_text(block.text, encoding="utf-8")
     generate_demo(root / "data", seed=7, start=date(2025, 3, 1), days=122)
+    # Other warehouses get one month (commands only need the store there): Spark and the
+    # servers load far slower than embedded DuckDB.
+    generate_demo(root / "month", seed=7, start=date(2025, 6, 1), days=30)
     (root / "folder").mkdir()
     for block in blocks_of("csv"):
         (root / "folder" / f"{block.heading}.csv").write_text(block.text, encoding="utf-8")
@@ -254,7 +257,7 @@ def servers(project):
             engine, base = DOC_SERVERS[doc_url]
             schema = f"kpi_docs_{uuid.uuid4().hex[:10]}"
             url = f"{base}{'&' if '?' in base else '?'}schema={schema}"
-            loaded = kpi("sync", "files", "--set", "path=data/", "-q", "-w", url, cwd=project)
+            loaded = kpi("sync", "files", "--set", "path=month/", "-q", "-w", url, cwd=project)
             if loaded.returncode != 0:
                 unavailable(engine, loaded.stderr.strip().splitlines()[-1])
             made[doc_url] = url
@@ -294,7 +297,7 @@ def test_command_runs(item, project, servers):
             args[i] = servers(arg)
     url = next((a for a in args if a.startswith(("sqlite:", "spark:"))), None)
     if url and args[0] != "sync":  # the store must be there, as the doc's sync put it
-        loaded = kpi("sync", "files", "--set", "path=data/", "-q", "-w", url, cwd=project)
+        loaded = kpi("sync", "files", "--set", "path=month/", "-q", "-w", url, cwd=project)
         assert loaded.returncode == 0, loaded.stderr
     result = kpi(*args, cwd=project)
     assert result.returncode == 0, f"{block.where}: {line}\n{result.stderr}"
