@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kpi_engine.errors import SpecErrors
 from kpi_engine.project import Project, load_project
 from kpi_engine.registry import load_registry, select_packs
 
@@ -186,7 +187,11 @@ def test_spec_block_validates_beside_the_catalog(block, tmp_path):
     folder = tmp_path / "specs"
     folder.mkdir()
     (folder / "example.yaml").write_text(text, encoding="utf-8")
-    registry = load_registry([folder])  # raises SpecErrors naming FILE:LINE:COL
+    try:
+        registry = load_registry([folder])
+    except SpecErrors as exc:
+        pytest.fail(f"{block.where}: the block does not validate (lines count from the "
+                    f"fence):\n{exc}")
     mine = {n for n, m in registry.metrics.items() if registry.packs[n] == str(folder)}
     assert mine or isinstance(data, dict), f"{block.where} defines no metric"
     assert "catalog" in registry.loaded_packs
