@@ -201,6 +201,11 @@ def test_spec_block_validates_beside_the_catalog(block, tmp_path):
 def test_project_block_loads(block, tmp_path):
     (tmp_path / "kpi.yaml").write_text(block.text, encoding="utf-8")
     project = load_project(tmp_path / "kpi.yaml")
+    from kpi_engine.extensions import connector_class
+    from kpi_engine.sync.engine import build_settings
+
+    for name in project.connectors:  # the settings a connector would be given
+        build_settings(connector_class(name), project.connector_settings(name))
     if project.packs is not None:
         only = project.packs if isinstance(project.packs, tuple) else None
         exclude = () if only is not None else project.packs.exclude
