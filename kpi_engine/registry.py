@@ -180,11 +180,13 @@ def spec_paths(folder: Any) -> list[Any]:
 
 def load_registry(folders: Iterable[Path | str] = (), *, include_packs: bool = True,
                   validate: bool = True, packs: Iterable[str] | None = None,
-                  exclude_packs: Iterable[str] = ()) -> Registry:
+                  exclude_packs: Iterable[str] = (),
+                  packs_location: Location | None = None) -> Registry:
     """Load the plugin spec packs (the shipped catalog among them) and the user's folders.
 
     ``packs`` names the only spec packs to load (None: every installed one) and
-    ``exclude_packs`` the ones to leave out, as ``packs:`` in ``kpi.yaml`` says. A folder's
+    ``exclude_packs`` the ones to leave out, as ``packs:`` in ``kpi.yaml`` (at
+    ``packs_location``, named in errors) says. A folder's
     definition takes the place of a pack's of the same name only with ``replaces: PACK``.
     Raises ``SpecErrors`` listing every problem found, each with FILE:LINE:COL.
     """
@@ -195,7 +197,7 @@ def load_registry(folders: Iterable[Path | str] = (), *, include_packs: bool = T
 
         installed = extensions().spec_packs
         registry.installed_packs = list(installed)
-        chosen, errors = select_packs(list(installed), packs, exclude_packs)
+        chosen, errors = select_packs(list(installed), packs, exclude_packs, packs_location)
         registry.loaded_packs = chosen
         for pack in chosen:
             for item in spec_paths(installed[pack]):
@@ -220,14 +222,14 @@ def load_registry(folders: Iterable[Path | str] = (), *, include_packs: bool = T
     return registry
 
 
-def select_packs(installed: list[str], only: Iterable[str] | None,
-                 exclude: Iterable[str]) -> tuple[list[str], list[KpiError]]:
+def select_packs(installed: list[str], only: Iterable[str] | None, exclude: Iterable[str],
+                 location: Location | None = None) -> tuple[list[str], list[KpiError]]:
     """The installed packs to load, in their order; unknown names are errors."""
     only = None if only is None else list(only)
     exclude = list(exclude)
     errors: list[KpiError] = [
         KpiError(f"packs: unknown spec pack {name!r}{did_you_mean(name, set(installed))} "
-                 f"(installed: {', '.join(installed) or 'none'})")
+                 f"(installed: {', '.join(installed) or 'none'})", location)
         for name in [*(only or []), *exclude] if name not in installed]
     chosen = [p for p in installed if (only is None or p in only) and p not in exclude]
     return chosen, errors

@@ -213,5 +213,5 @@ def test_kpi_validate_prints_notes_and_honours_packs(tmp_path):
     (tmp_path / "kpi.yaml").write_text("specs: [specs]\npacks: [catalgo]\n")
     wrong = kpi("list", cwd=tmp_path)
     assert wrong.returncode == 1
-    assert wrong.stderr == "Error: packs: unknown spec pack 'catalgo' (did you mean " \
-                           "'catalog'?) (installed: catalog)\n"
+    assert wrong.stderr == "Error: kpi.yaml: packs: unknown spec pack 'catalgo' (did you " \
+                           "mean 'catalog'?) (installed: catalog)\n"

@@ -29,10 +29,15 @@ class AppContext:
 
     def load_registry(self, folders: list[Path] | list[str]) -> Registry:
         """The packs ``kpi.yaml`` chooses (all by default), then ``folders``."""
+        from ..errors import Location
+        from ..project import PROJECT_FILE
+
         packs = self.project.packs
+        where = Location(self.project_path or str(Path(self.project.root, PROJECT_FILE)))
         if isinstance(packs, tuple):
-            return load_registry(folders, packs=packs)
-        return load_registry(folders, exclude_packs=packs.exclude if packs else ())
+            return load_registry(folders, packs=packs, packs_location=where)
+        return load_registry(folders, exclude_packs=packs.exclude if packs else (),
+                             packs_location=where)
 
     def warehouse_url(self, url: str | None) -> str:
         from ..warehouses.connect import DEFAULT_URL
