@@ -19,6 +19,13 @@ PROJECT_FILE = "kpi.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+class ExcludedPacks(BaseModel):
+    """``packs: {exclude: [name, ...]}``: every installed spec pack but these."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    exclude: tuple[str, ...]
+
+
 class Project(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -28,6 +35,8 @@ class Project(BaseModel):
     specs: tuple[str, ...] = ()
     schema_: str | None = Field(default=None, alias="schema")
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Spec packs to load: a list (only these, [] for none) or {exclude: [...]}; all if unset.
+    packs: tuple[str, ...] | ExcludedPacks | None = None
     root: str = Field(default=".", exclude=True)
 
     def spec_folders(self) -> list[Path]:
@@ -73,7 +82,8 @@ def load_project(path: str | Path | None = None) -> Project:
         if err["type"] == "extra_forbidden":
             from .errors import did_you_mean
 
-            known = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors"}
+            known = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors",
+                     "packs"}
             msg = "unknown key" + did_you_mean(str(err["loc"][-1]), known)
         else:
             msg = err["msg"]

@@ -8,10 +8,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CompileError, KpiError, SpecError, SpecErrors, did_you_mean
+from .errors import CompileError, KpiError, Location, SpecError, SpecErrors, did_you_mean
 from .spec_packs import broken_packs
 from .specs.loader import load_spec_file, load_spec_text
 from .specs.models import Metric, Source, SpecFile
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something ``kpi validate`` reports that is not an error: a definition replacing a
+    pack's, a name shadowing an alias."""
+
+    message: str
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        return f"{self.location}: note: {self.message}" if self.location else \
+            f"note: {self.message}"
 
 
 @dataclass
@@ -23,32 +36,117 @@ class Registry:
     files: list[SpecFile] = field(default_factory=list)
     packs: dict[str, str] = field(default_factory=dict)  # metric name -> pack or folder
     skipped_packs: dict[str, list[KpiError]] = field(default_factory=dict)  # broken packs
+    origins: dict[str, str] = field(default_factory=dict)  # "kind:name" -> pack or folder
+    replaced: dict[str, Source | Metric] = field(default_factory=dict)  # the packs' originals
+    notes: list[Note] = field(default_factory=list)
+    loaded_packs: list[str] = field(default_factory=list)
+    installed_packs: list[str] | None = None  # None: not looked up (include_packs=False)
+    _pending: list[tuple[str, Source | Metric, str, str]] = field(default_factory=list,
+                                                                  repr=False)
 
     # -- building --------------------------------------------------------------------
     def add(self, spec: SpecFile, pack: str = "") -> list[KpiError]:
-        """Add a file's sources and metrics; return duplicate-name errors."""
+        """Add a file's sources and metrics; return same-name errors.
+
+        Definitions with ``replaces:`` wait for ``resolve()``, so a replacement does not
+        depend on the order packs and folders are read in."""
         errors: list[KpiError] = []
         self.files.append(spec)
-        for src in spec.sources:
-            if src.name in self.sources:
-                errors.append(SpecError(
-                    f"duplicate source {src.name!r} (first defined at "
-                    f"{self.sources[src.name].location})", src.location))
-                continue
-            self.sources[src.name] = src
-            self.dialects[f"source:{src.name}"] = spec.dialect
-        for metric in spec.metrics:
-            if metric.name in self.metrics:
-                errors.append(SpecError(
-                    f"duplicate metric {metric.name!r} (first defined at "
-                    f"{self.metrics[metric.name].location})", metric.location))
-                continue
-            self.metrics[metric.name] = metric
-            self.dialects[f"metric:{metric.name}"] = spec.dialect
-            self.packs[metric.name] = pack
-            for alias in metric.aliases:
-                self.aliases.setdefault(alias, metric.name)
+        for kind, items in (("source", spec.sources), ("metric", spec.metrics)):
+            for item in items:
+                if item.replaces:
+                    self._pending.append((kind, item, pack, spec.dialect))
+                else:
+                    errors.extend(self._add_new(kind, item, pack, spec.dialect))
         return errors
+
+    def resolve(self) -> list[KpiError]:
+        """Apply the replacements, then index aliases; return errors (notes are kept)."""
+        errors: list[KpiError] = []
+        for kind, item, origin, dialect in self._pending:
+            errors.extend(self._replace(kind, item, origin, dialect))
+        self._pending.clear()
+        self._index_aliases()
+        return errors
+
+    def _table(self, kind: str) -> dict[str, Any]:
+        return self.sources if kind == "source" else self.metrics
+
+    def _store(self, kind: str, item: Source | Metric, origin: str, dialect: str) -> None:
+        self._table(kind)[item.name] = item
+        self.dialects[f"{kind}:{item.name}"] = dialect
+        self.origins[f"{kind}:{item.name}"] = origin
+        if kind == "metric":
+            self.packs[item.name] = origin
+
+    def _add_new(self, kind: str, item: Source | Metric, origin: str,
+                 dialect: str) -> list[KpiError]:
+        existing = self._table(kind).get(item.name)
+        if existing is None:
+            self._store(kind, item, origin, dialect)
+            return []
+        first = self.origins.get(f"{kind}:{item.name}", "")
+        if first in self.loaded_packs and first != origin:
+            return [SpecError(
+                f"{kind} {item.name!r} is already defined by spec pack {first!r} "
+                f"({existing.location}): add 'replaces: {first}' to use this definition "
+                f"instead, or give it another name", item.location)]
+        return [SpecError(f"duplicate {kind} {item.name!r} (first defined at "
+                          f"{existing.location})", item.location)]
+
+    def _replace(self, kind: str, item: Source | Metric, origin: str,
+                 dialect: str) -> list[KpiError]:
+        pack, key = item.replaces, f"{kind}:{item.name}"
+        where = item.field_location("replaces")
+        if self.installed_packs is not None and pack not in self.installed_packs:
+            installed = ", ".join(self.installed_packs) or "none"
+            return [SpecError(f"{kind} {item.name!r}: replaces: unknown spec pack {pack!r}"
+                              f"{did_you_mean(pack, set(self.installed_packs))} "
+                              f"(installed: {installed})", where)]
+        if pack not in self.loaded_packs:
+            self.notes.append(Note(f"{kind} {item.name!r} replaces spec pack {pack!r}, which "
+                                   "is not loaded (kpi.yaml 'packs'): nothing to replace",
+                                   where))
+            return self._add_new(kind, item, origin, dialect)
+        if pack == origin:
+            return [SpecError(f"{kind} {item.name!r}: a definition cannot replace its own "
+                              f"pack {pack!r}", where)]
+        existing = self._table(kind).get(item.name)
+        if existing is None:
+            theirs = {k.split(":", 1)[1] for k, o in self.origins.items()
+                      if o == pack and k.startswith(kind + ":")}
+            return [SpecError(f"{kind} {item.name!r}: spec pack {pack!r} has no {kind} of "
+                              f"that name to replace{did_you_mean(item.name, theirs)}; "
+                              "remove 'replaces' to define a new one", where)]
+        if key in self.replaced:
+            return [SpecError(f"duplicate {kind} {item.name!r}: {pack!r}'s definition is "
+                              f"already replaced at {existing.location}", item.location)]
+        if self.origins.get(key) != pack:
+            return [SpecError(f"{kind} {item.name!r} comes from {self.origins.get(key)!r} "
+                              f"({existing.location}), not from spec pack {pack!r}", where)]
+        self.replaced[key] = existing
+        self._store(kind, item, origin, dialect)
+        self.notes.append(Note(f"{kind} {item.name!r} replaces the definition in spec pack "
+                               f"{pack!r} ({existing.location})", item.location))
+        return []
+
+    def _index_aliases(self) -> None:
+        """Map aliases to names; a name or an earlier alias wins, and that is noted."""
+        self.aliases.clear()
+        for metric in self.metrics.values():
+            for alias in metric.aliases:
+                if alias in self.metrics and alias != metric.name:
+                    owner = self.origins.get(f"metric:{metric.name}", "")
+                    self.notes.append(Note(
+                        f"metric {alias!r} shadows the alias {alias!r} of {metric.name!r} "
+                        f"({owner}): {alias!r} now means this metric; use {metric.name!r} "
+                        "for the other, or rename this one", self.metrics[alias].location))
+                elif self.aliases.get(alias, metric.name) != metric.name:
+                    self.notes.append(Note(
+                        f"alias {alias!r} of {metric.name!r} is ignored: it already means "
+                        f"{self.aliases[alias]!r}", metric.location))
+                else:
+                    self.aliases[alias] = metric.name
 
     # -- lookups -----------------------------------------------------------------------
     def metric(self, name: str) -> Metric:
@@ -83,10 +181,16 @@ def spec_paths(folder: Any) -> list[Any]:
 
 
 def load_registry(folders: Iterable[Path | str] = (), *, include_packs: bool = True,
-                  validate: bool = True, _skip: dict[str, list[KpiError]] | None = None
-                  ) -> Registry:
+                  validate: bool = True, packs: Iterable[str] | None = None,
+                  exclude_packs: Iterable[str] = (),
+                  packs_location: Location | None = None,
+                  _skip: dict[str, list[KpiError]] | None = None) -> Registry:
     """Load the plugin spec packs (the shipped catalog among them) and the user's folders.
 
+    ``packs`` names the only spec packs to load (None: every installed one) and
+    ``exclude_packs`` the ones to leave out, as ``packs:`` in ``kpi.yaml`` (at
+    ``packs_location``, named in errors) says. A folder's
+    definition takes the place of a pack's of the same name only with ``replaces: PACK``.
     A pack with problems is reported (``skipped_packs``, ``kpi plugins``) and left out, so
     a broken plugin never blocks the user's own specs. Raises ``SpecErrors`` listing every
     other problem found, each with FILE:LINE:COL.
@@ -98,10 +202,12 @@ def load_registry(folders: Iterable[Path | str] = (), *, include_packs: bool = T
     if include_packs:
         from .extensions import extensions
 
-        for pack, folder in extensions().spec_packs.items():
-            if pack in registry.skipped_packs:
-                continue
-            for item in spec_paths(folder):
+        installed = extensions().spec_packs
+        registry.installed_packs = list(installed)
+        chosen, errors = select_packs(list(installed), packs, exclude_packs, packs_location)
+        registry.loaded_packs = [p for p in chosen if p not in registry.skipped_packs]
+        for pack in registry.loaded_packs:
+            for item in spec_paths(installed[pack]):
                 pack_files[str(item) if isinstance(item, Path) else f"{pack}:{item.name}"] = pack
                 errors.extend(_add_file(registry, item, pack, packaged=True))
     for folder in folders:
@@ -114,6 +220,7 @@ def load_registry(folders: Iterable[Path | str] = (), *, include_packs: bool = T
             continue
         for item in spec_paths(path):
             errors.extend(_add_file(registry, item, str(path)))
+    errors.extend(registry.resolve())
     if validate:
         from .validation.validator import validate_registry
 
@@ -121,10 +228,25 @@ def load_registry(folders: Iterable[Path | str] = (), *, include_packs: bool = T
     broken = broken_packs(errors, pack_files)
     if broken:  # load again without them: their names and rules must not linger
         return load_registry(folders, include_packs=include_packs, validate=validate,
+                             packs=packs, exclude_packs=exclude_packs,
+                             packs_location=packs_location,
                              _skip={**registry.skipped_packs, **broken})
     if errors:
         raise SpecErrors(errors)
     return registry
+
+
+def select_packs(installed: list[str], only: Iterable[str] | None, exclude: Iterable[str],
+                 location: Location | None = None) -> tuple[list[str], list[KpiError]]:
+    """The installed packs to load, in their order; unknown names are errors."""
+    only = None if only is None else list(only)
+    exclude = list(exclude)
+    errors: list[KpiError] = [
+        KpiError(f"packs: unknown spec pack {name!r}{did_you_mean(name, set(installed))} "
+                 f"(installed: {', '.join(installed) or 'none'})", location)
+        for name in [*(only or []), *exclude] if name not in installed]
+    chosen = [p for p in installed if (only is None or p in only) and p not in exclude]
+    return chosen, errors
 
 
 def _add_file(registry: Registry, item: Any, pack: str, packaged: bool = False) -> list[KpiError]:

@@ -240,7 +240,7 @@ def test_a_missing_driver_says_what_to_install(monkeypatch, scheme, module, extr
     from kpi_engine.warehouses.connect import connect
 
     monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
-    with pytest.raises(WarehouseError, match=rf"pip install 'kpi-engine\[{extra}\]'"):
+    with pytest.raises(WarehouseError, match=rf"pip install 'commerce-kpi-engine\[{extra}\]'"):
         connect(f"{scheme}://u@127.0.0.1:9/db")
 
 

@@ -9,7 +9,6 @@ import click
 from ..citations import benchmark_text
 from ..errors import KpiError, SpecErrors
 from ..graph import build_graph, downstream, subgraph_for, to_dot, to_json, to_mermaid, upstream
-from ..registry import load_registry
 from ..specs.dependencies import metric_dependencies
 from ..units import unit_of
 from .context import AppContext
@@ -102,7 +101,7 @@ def validate(app: AppContext, specs: tuple[str, ...]) -> None:
     """Check every spec; print FILE:LINE:COL: message for each problem."""
     folders = list(specs) or app.spec_folders()
     try:
-        reg = load_registry(folders)
+        reg = app.load_registry(folders)
     except SpecErrors as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)
@@ -113,6 +112,8 @@ def validate(app: AppContext, specs: tuple[str, ...]) -> None:
             click.echo(str(err), err=True)
         click.echo(f"Warning: spec pack {pack!r} skipped ({len(errors)} problem(s) above); "
                    "fix or uninstall its plugin.", err=True)
+    for note in reg.notes:
+        click.echo(str(note), err=True)
     click.echo(f"OK: {len(reg.metrics)} metrics, {len(reg.sources)} sources.")
 
 

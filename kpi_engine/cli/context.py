@@ -25,9 +25,23 @@ class AppContext:
 
     @cached_property
     def registry(self) -> Registry:
+        return self.load_registry(self.spec_folders(), cached=True)
+
+    def load_registry(self, folders: list[Path] | list[str], cached: bool = False) -> Registry:
+        """The packs ``kpi.yaml`` chooses (all by default), then ``folders``; from the
+        registry cache when ``cached`` (``kpi validate`` always checks afresh)."""
+        from ..errors import Location
+        from ..project import PROJECT_FILE
+        from ..registry import load_registry
         from ..registry_cache import cached_load_registry
 
-        return cached_load_registry(self.spec_folders())
+        load = cached_load_registry if cached else load_registry
+        packs = self.project.packs
+        where = Location(self.project_path or str(Path(self.project.root, PROJECT_FILE)))
+        if isinstance(packs, tuple):
+            return load(folders, packs=packs, packs_location=where)
+        return load(folders, exclude_packs=packs.exclude if packs else (),
+                    packs_location=where)
 
     def warehouse_url(self, url: str | None) -> str:
         from ..warehouses.connect import DEFAULT_URL

@@ -19,6 +19,10 @@ ADDITIVE_TYPES = ("sum", "count")
 METRIC_TYPES = BASE_TYPES + ("ratio", "derived", "cumulative", "offset", "snapshot")
 SNAPSHOT_AGGS = ("sum", "count", "avg", "min", "max")
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+PACK_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# A project's own definition may take the place of a spec pack's one of the same name, but
+# only when it says so: a silent same-name definition is an error (see registry.py).
+REPLACES_HELP = "the spec pack (e.g. catalog) whose definition of this name this one replaces"
 
 Grain = Literal["hour", "day", "week", "month", "quarter", "year"]
 
@@ -85,6 +89,7 @@ class Source(_Frozen):
     totals: bool = Field(default=False, description="values repeat across breakdowns by "
                          "dimensions this source lacks (denominators of shares)")
     description: str = ""
+    replaces: str | None = Field(default=None, pattern=PACK_PATTERN, description=REPLACES_HELP)
 
     @field_validator("dimensions", mode="before")
     @classmethod
@@ -180,6 +185,7 @@ class Metric(_Frozen):
     aliases: tuple[str, ...] = ()
     hidden: bool = Field(default=False, description="a building block not shown by 'kpi list'")
     meta: dict[str, Any] = Field(default_factory=dict)
+    replaces: str | None = Field(default=None, pattern=PACK_PATTERN, description=REPLACES_HELP)
 
     @field_validator("label", mode="before")
     @classmethod

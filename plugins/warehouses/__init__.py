@@ -46,7 +46,7 @@ def _require(module: str, extra: str) -> None:
 
     if importlib.util.find_spec(module) is None:
         raise WarehouseError(f"the {module} driver is not installed: "
-                             f"pip install 'kpi-engine[{extra}]'")
+                             f"pip install 'commerce-kpi-engine[{extra}]'")
 
 
 @hookimpl
