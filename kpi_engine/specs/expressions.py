@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
 from .sql_allowlist import (
     AGGREGATE_FUNCTIONS,
@@ -53,6 +53,8 @@ def _parse(sql: str, dialect: str, what: str) -> list[exp.Expression]:
         errors = getattr(exc, "errors", None)
         first = errors[0]["description"] if errors else str(exc).splitlines()[0]
         raise UnsafeExpression(f"cannot parse {what}: {first}") from None
+    except Exception as exc:  # noqa: BLE001 - sqlglot's builders raise TypeError, IndexError…
+        raise UnsafeExpression(f"cannot parse {what} ({type(exc).__name__})") from None
 
 
 def parse_expression(sql: str, dialect: str = "duckdb", *, allow_aggregates: bool = False,
@@ -114,11 +116,13 @@ def parse_query(sql: str, dialect: str = "duckdb", *,
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise UnsafeExpression("a source's sql must be exactly one SELECT query")
     query = statements[0]
+    for table in query.find_all(exp.Table):  # first: the most telling refusal
+        _check_table(table, tables)
     for node in query.walk():
         if isinstance(node, exp.Func):
             _check_function(node, aggregates=True, windows=True)
         elif isinstance(node, exp.Table):
-            _check_table(node, tables)
+            continue  # checked above
         elif isinstance(node, exp.With) and node.args.get("recursive"):
             raise UnsafeExpression("WITH RECURSIVE is not allowed in a source's sql")
         elif isinstance(node, exp.CTE) and system_name(node.alias_or_name):
@@ -190,11 +194,19 @@ def _check_column(node: exp.Expression) -> None:
 
 
 def _function_name(node: exp.Expression) -> str:
+    """The function's name as written where sqlglot keeps it (``version``, not
+    ``current_version``)."""
     if isinstance(node, exp.Anonymous):
         return node.name
     if isinstance(node, exp.Func):
-        return node.sql_name().lower()
+        head = _sql(node).split("(", 1)[0].strip()
+        return (head if head.replace("_", "").isalnum() else node.sql_name()).lower()
     return node.key
+
+
+_NODE_NAMES = {"lock": "FOR UPDATE/SHARE", "bracket": "indexing with [...]",
+               "dot": "a '.' path", "lateral": "LATERAL", "values": "VALUES",
+               "unnest": "UNNEST", "pivot": "PIVOT", "tablesample": "TABLESAMPLE"}
 
 
 def _describe(node: exp.Expression) -> str:
@@ -204,12 +216,18 @@ def _describe(node: exp.Expression) -> str:
             (".ddl", ".dml")):
         return f"a {node.key.upper()} statement"
     if isinstance(node, exp.SessionParameter):
-        return f"session variable {node.sql()!r}"
-    if isinstance(node, exp.Parameter):
-        return f"variable {node.sql()!r}"
-    if isinstance(node, exp.Window):
-        return "a window function"
-    return f"{node.key.upper()} ({node.sql()[:40]!r})"
+        return f"session variable {_sql(node)!r}"
+    if isinstance(node, (exp.Parameter, exp.Placeholder)):
+        return f"parameter {_sql(node)!r}"
+    return _NODE_NAMES.get(node.key, node.key.upper())
+
+
+def _sql(node: exp.Expression) -> str:
+    """The node as SQL for a message; '' when sqlglot cannot render it (a half-built node)."""
+    try:
+        return node.sql(unsupported_level=ErrorLevel.IGNORE)
+    except Exception:  # noqa: BLE001 - only a message depends on it
+        return ""
 
 
 def _where(node: exp.Expression) -> str:

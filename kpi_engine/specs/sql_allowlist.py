@@ -70,7 +70,7 @@ EXPRESSION_NODES = _classes("""
     Column Identifier Literal Boolean Null Paren Var Interval DataType DataTypeParam
     Neg Not Add Sub Mul Div IntDiv Mod DPipe EQ NEQ GT GTE LT LTE NullSafeEQ NullSafeNEQ
     Is Like ILike Escape Between In Tuple Distinct Star Placeholder Alias Collate
-    AtTimeZone Filter WithinGroup Ordered
+    AtTimeZone Filter Where WithinGroup Order Ordered
 """)
 
 # Node types a source's query adds: the parts of a SELECT, CTEs, joins, set operations and
