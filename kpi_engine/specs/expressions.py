@@ -86,7 +86,7 @@ def check_scalar(tree: exp.Expression, *, allow_aggregates: bool = False,
             if type(node) in WINDOW_FUNCTIONS:
                 raise UnsafeExpression(
                     "window functions are not allowed in a spec expression")
-            _check_function(node, aggregates=allow_aggregates, windows=False)
+            _check_function(node, aggregates=allow_aggregates, in_query=False)
             continue
         if isinstance(node, exp.Placeholder) and not allow_placeholders:
             raise UnsafeExpression(f"parameter {node.sql()!r} is not allowed here")
@@ -120,7 +120,7 @@ def parse_query(sql: str, dialect: str = "duckdb", *,
         _check_table(table, tables)
     for node in query.walk():
         if isinstance(node, exp.Func):
-            _check_function(node, aggregates=True, windows=True)
+            _check_function(node, aggregates=True, in_query=True)
         elif isinstance(node, exp.Table):
             continue  # checked above
         elif isinstance(node, exp.With) and node.args.get("recursive"):
@@ -136,8 +136,8 @@ def parse_query(sql: str, dialect: str = "duckdb", *,
     return query
 
 
-def _check_function(node: exp.Func, *, aggregates: bool, windows: bool) -> None:
-    if not function_allowed(node, aggregates=aggregates, windows=windows):
+def _check_function(node: exp.Func, *, aggregates: bool, in_query: bool) -> None:
+    if not function_allowed(node, aggregates=aggregates, in_query=in_query):
         raise UnsafeExpression(f"function {_function_name(node)!r} is not allowed in a spec"
                                f"{_where(node)} (see 'Allowed SQL' in docs/specs.md)")
 

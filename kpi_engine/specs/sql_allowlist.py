@@ -53,6 +53,8 @@ AGGREGATE_FUNCTIONS = _classes("""
 WINDOW_FUNCTIONS = _classes("""
     RowNumber Rank DenseRank PercentRank CumeDist Ntile Lag Lead FirstValue LastValue NthValue
 """)
+# Source queries only: EXISTS (its subquery passes the same checks).
+QUERY_FUNCTIONS = _classes("Exists")
 
 # Plain functions sqlglot does not model in every dialect, all harmless and scalar.
 ANONYMOUS_FUNCTIONS = frozenset({
@@ -116,9 +118,11 @@ def readable_tables(sources: Iterable[object]) -> frozenset[str]:
     return frozenset(TABLES) | {t for t in declared if t and table_problem(t) is None}
 
 
-def function_allowed(node: exp.Func, *, aggregates: bool, windows: bool) -> bool:
+def function_allowed(node: exp.Func, *, aggregates: bool, in_query: bool) -> bool:
+    """Whether a function may appear: scalars anywhere, aggregates where allowed, window
+    functions and EXISTS in a source's query."""
     if isinstance(node, exp.Anonymous):
         return node.name.lower() in ANONYMOUS_FUNCTIONS
     kind = type(node)
     return (kind in SCALAR_FUNCTIONS or (aggregates and kind in AGGREGATE_FUNCTIONS)
-            or (windows and kind in WINDOW_FUNCTIONS))
+            or (in_query and (kind in WINDOW_FUNCTIONS or kind in QUERY_FUNCTIONS)))
