@@ -23,6 +23,7 @@ from .sql_allowlist import (
     QUERY_NODES,
     WINDOW_FUNCTIONS,
     UnsafeExpression,
+    cast_type_allowed,
     function_allowed,
     system_name,
     table_problem,
@@ -96,7 +97,7 @@ def check_scalar(tree: exp.Expression, *, allow_aggregates: bool = False,
             raise UnsafeExpression("'*' is only allowed inside count(*)")
         if type(node) not in EXPRESSION_NODES:
             raise UnsafeExpression(f"{_describe(node)} is not allowed in a spec expression")
-        _check_column(node)
+        _check_leaf(node)
 
 
 def parse_query(sql: str, dialect: str = "duckdb", *,
@@ -132,7 +133,7 @@ def parse_query(sql: str, dialect: str = "duckdb", *,
                                                    and type(node) not in EXPRESSION_NODES):
             raise UnsafeExpression(f"{_describe(node)} is not allowed in a source's sql")
         else:
-            _check_column(node)
+            _check_leaf(node)
     return query
 
 
@@ -180,7 +181,13 @@ def _is_cte_in_scope(node: exp.Table, name: str) -> bool:
     return False
 
 
-def _check_column(node: exp.Expression) -> None:
+def _check_leaf(node: exp.Expression) -> None:
+    """Columns and cast types, once their node type is allowed."""
+    if isinstance(node, exp.DataType):
+        if not cast_type_allowed(node):
+            raise UnsafeExpression(f"type {_sql(node)!r} is not allowed in a spec (cast to "
+                                   "a plain type: text, integer, decimal, double, date, …)")
+        return
     if not isinstance(node, exp.Column):
         return
     if len(node.parts) > 2:

@@ -75,6 +75,15 @@ EXPRESSION_NODES = _classes("""
     AtTimeZone Filter Where WithinGroup Order Ordered
 """)
 
+# Types a CAST may name: plain scalars. Not object-identifier types (PostgreSQL's
+# regclass looks a name up in the catalogue), xml, json, arrays or user-defined types.
+CAST_TYPES = frozenset("""
+    TEXT VARCHAR CHAR NVARCHAR NCHAR BPCHAR NAME TINYINT SMALLINT INT MEDIUMINT BIGINT INT128
+    UTINYINT USMALLINT UINT UMEDIUMINT UBIGINT DECIMAL DOUBLE FLOAT BOOLEAN BIT DATE DATE32
+    DATETIME DATETIME64 TIMESTAMP TIMESTAMPTZ TIMESTAMPLTZ TIMESTAMP_S TIMESTAMP_MS
+    TIMESTAMP_NS TIME TIMETZ INTERVAL YEAR
+""".split())
+
 # Node types a source's query adds: the parts of a SELECT, CTEs, joins, set operations and
 # OVER clauses. ``Table`` nodes are checked further (plain, known names only).
 QUERY_NODES = _classes("""
@@ -116,6 +125,11 @@ def readable_tables(sources: Iterable[object]) -> frozenset[str]:
 
     declared = {getattr(s, "table", None) for s in sources}
     return frozenset(TABLES) | {t for t in declared if t and table_problem(t) is None}
+
+
+def cast_type_allowed(node: exp.DataType) -> bool:
+    kind = node.this
+    return isinstance(kind, exp.DataType.Type) and kind.name in CAST_TYPES
 
 
 def function_allowed(node: exp.Func, *, aggregates: bool, in_query: bool) -> bool:

@@ -183,6 +183,9 @@ NEIGHBOURS = [
     ("sqlite", "SELECT * FROM generate_series(1, 10)"),
     ("sqlite", "SELECT load_extension('x') AS x FROM orders"),
     ("sqlite", "SELECT sqlite_version() AS x FROM orders"),
+    ("postgres", "SELECT 'pg_authid'::regclass AS x FROM orders"),
+    ("postgres", "SELECT CAST(order_id AS xml) AS x FROM orders"),
+    ("postgres", "SELECT order_id::int[] AS x FROM orders"),
 ]
 
 
@@ -304,3 +307,18 @@ def test_the_shipped_catalog_and_fixtures_validate_under_the_allow_list():
     assert len(catalog.metrics) > 150 and any(s.sql for s in catalog.sources.values())
     fixtures = load_registry([ROOT / "tests" / "fixtures" / "specs"], include_packs=False)
     assert any(s.sql for s in fixtures.sources.values())
+
+
+def test_a_refusal_in_a_multi_line_query_names_its_line(tmp_path):
+    errors = spec_errors(tmp_path, """\
+        sources:
+          - name: evil
+            time: created_at
+            sql: |
+              SELECT o.order_id, o.created_at
+              FROM orders AS o
+              JOIN pg_authid AS a ON a.rolname = o.order_id
+        """)
+    assert len(errors) == 1, errors
+    assert "attack.yaml:4:10: source 'evil': table 'pg_authid'" in errors[0], errors
+    assert errors[0].endswith("(line 3 of the sql)"), errors
