@@ -65,7 +65,7 @@ def parse_expression(sql: str, dialect: str = "duckdb", *, allow_aggregates: boo
         raise UnsafeExpression("empty expression")
     if ";" in _strip_strings(sql):
         raise UnsafeExpression("multiple statements are not allowed (found ';')")
-    statements = _parse(sql, dialect, repr(sql))
+    statements = _parse(sql, dialect, repr(sql if len(sql) <= 80 else sql[:77] + "..."))
     if len(statements) != 1:
         raise UnsafeExpression("exactly one expression is allowed")
     tree = statements[0]
@@ -82,7 +82,7 @@ def check_scalar(tree: exp.Expression, *, allow_aggregates: bool = False,
             if isinstance(node, exp.AggFunc) and type(node) in AGGREGATE_FUNCTIONS \
                     and not allow_aggregates:
                 raise UnsafeExpression(
-                    f"aggregate {node.sql()!r} is not allowed here: the metric's type "
+                    f"aggregate {_sql(node)!r} is not allowed here: the metric's type "
                     "says how to aggregate")
             if type(node) in WINDOW_FUNCTIONS:
                 raise UnsafeExpression(
@@ -90,7 +90,7 @@ def check_scalar(tree: exp.Expression, *, allow_aggregates: bool = False,
             _check_function(node, aggregates=allow_aggregates, in_query=False)
             continue
         if isinstance(node, exp.Placeholder) and not allow_placeholders:
-            raise UnsafeExpression(f"parameter {node.sql()!r} is not allowed here")
+            raise UnsafeExpression(f"parameter {_sql(node)!r} is not allowed here")
         if isinstance(node, exp.Window):
             raise UnsafeExpression("window functions are not allowed in a spec expression")
         if isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count):
