@@ -114,8 +114,9 @@ class Warehouse(ABC):
         """Run the block in a read-only transaction, rolled back at the end.
 
         Evaluation only reads. Specs are checked against an allow list, and this is the
-        second wall: should a statement ever try to write, the engine itself refuses.
-        Engines without read-only transactions run the block unchanged.
+        second wall: should a statement ever try to write, the engine refuses it, and what
+        an engine still lets through (PostgreSQL's lo_create) the rollback undoes. Engines
+        without read-only transactions (Spark) run the block unchanged.
         """
         from ..errors import WarehouseError
 
