@@ -23,7 +23,8 @@ def evaluate(registry: Registry, request: Request, warehouse: Warehouse,
     if request.schema is None and warehouse.schema:
         request = replace(request, schema=warehouse.schema)
     compiled = compiled or Compiler(registry).compile(request)
-    result = warehouse.query(compiled.sql)
+    with warehouse.read_only():  # a read command never writes, whatever the SQL says
+        result = warehouse.query(compiled.sql)
     return [normalise_record(rec, request.grain) for rec in result.records()]
 
 

@@ -18,8 +18,9 @@ from datetime import date, datetime
 from sqlglot import exp
 
 from ..errors import CompileError
-from ..specs.expressions import parse_expression, parse_query
+from ..specs.expressions import UnsafeExpression, parse_expression, parse_query
 from ..specs.models import Metric, PerEntity, Source
+from ..specs.sql_allowlist import readable_tables, table_problem
 from .dialects import DialectAdapter
 from .timeline import local_midnight_utc
 
@@ -156,10 +157,10 @@ def source_from(ctx: ScanContext, source: Source) -> exp.Expression:
     """FROM <table or (query)> AS t, LEFT JOIN each joined source."""
     dialect = ctx.source_dialects.get(source.name, "duckdb")
     if source.table:
-        relation: exp.Expression = exp.table_(source.table, db=ctx.schema,
+        relation: exp.Expression = exp.table_(_table_name(source), db=ctx.schema,
                                               alias=SOURCE_ALIAS)
     else:
-        query = _qualify_tables(parse_query(source.sql or "", dialect), ctx.schema)
+        query = _qualify_tables(_source_query(ctx, source, dialect), ctx.schema)
         relation = exp.Subquery(this=query, alias=exp.TableAlias(
             this=exp.to_identifier(SOURCE_ALIAS)))
     return relation
@@ -171,10 +172,10 @@ def join_clauses(ctx: ScanContext, source: Source) -> list[exp.Join]:
         other = ctx.sources[join.source]
         alias = f"j_{join.source}"
         if other.table:
-            rel: exp.Expression = exp.table_(other.table, db=ctx.schema, alias=alias)
+            rel: exp.Expression = exp.table_(_table_name(other), db=ctx.schema, alias=alias)
         else:
-            q = _qualify_tables(parse_query(other.sql or "",
-                                            ctx.source_dialects.get(other.name, "duckdb")),
+            q = _qualify_tables(_source_query(ctx, other,
+                                              ctx.source_dialects.get(other.name, "duckdb")),
                                 ctx.schema)
             rel = exp.Subquery(this=q, alias=exp.TableAlias(this=exp.to_identifier(alias)))
         cond = exp.and_(*[exp.EQ(this=exp.column(local, SOURCE_ALIAS),
@@ -182,6 +183,22 @@ def join_clauses(ctx: ScanContext, source: Source) -> list[exp.Join]:
                           for local, remote in join.on.items()])
         joins.append(exp.Join(this=rel, kind="LEFT", on=cond))
     return joins
+
+
+def _table_name(source: Source) -> str:
+    # Re-checked here: a registry loaded without validation must not reach the engine.
+    problem = table_problem(source.table or "")
+    if problem:
+        raise CompileError(f"source {source.name!r}: {problem}")
+    return source.table or ""
+
+
+def _source_query(ctx: ScanContext, source: Source, dialect: str) -> exp.Expression:
+    try:
+        return parse_query(source.sql or "", dialect,
+                           tables=readable_tables(ctx.sources.values()))
+    except UnsafeExpression as exc:
+        raise CompileError(f"source {source.name!r}: sql: {exc}") from None
 
 
 def _qualify_tables(query: exp.Expression, schema: str | None) -> exp.Expression:

@@ -13,6 +13,7 @@ from ..registry import Registry
 from ..specs.dependencies import metric_dependencies, source_columns
 from ..specs.expressions import UnsafeExpression, parse_expression, parse_query
 from ..specs.models import ADDITIVE_TYPES, GRAINS, Metric, Source
+from ..specs.sql_allowlist import readable_tables, table_problem
 
 # Expression-bearing fields, and whether aggregates / :period parameters are allowed.
 _SOURCE_FIELDS = ("filter",)
@@ -22,11 +23,18 @@ class SourceRule:
     name = "sources"
 
     def check(self, registry: Registry) -> Iterator[SpecError]:
+        # A source reads only tables of the project's schema: canonical, input, or a
+        # plain table another source declares with `table:` (sql_allowlist).
+        tables = readable_tables(registry.sources.values())
         for src in registry.sources.values():
             dialect = registry.dialect_of_source(src.name)
+            problem = table_problem(src.table) if src.table else None
+            if problem:
+                yield SpecError(f"source {src.name!r}: {problem}", src.field_location("table"))
+                continue
             if src.sql:
                 try:
-                    query = parse_query(src.sql, dialect)
+                    query = parse_query(src.sql, dialect, tables=tables)
                 except UnsafeExpression as exc:
                     yield SpecError(f"source {src.name!r}: {exc}", src.field_location("sql"))
                     continue

@@ -110,6 +110,32 @@ class Warehouse(ABC):
     def close(self) -> None:  # noqa: B027 - optional
         """Release the connection."""
 
+    # -- read-only evaluation ------------------------------------------------------
+    read_only_begin: str = ""  # opens a read-only transaction; "" when the engine has none
+
+    @contextmanager
+    def read_only(self) -> Iterator[None]:
+        """Run the block in a read-only transaction, rolled back at the end.
+
+        Evaluation only reads. Specs are checked against an allow list, and this is the
+        second wall: should a statement ever try to write, the engine refuses it, and what
+        an engine still lets through (PostgreSQL's lo_create) the rollback undoes. Engines
+        without read-only transactions (Spark) run the block unchanged.
+        """
+        from ..errors import WarehouseError
+
+        if not self.read_only_begin or getattr(self, "_depth", 0):
+            yield  # no such transaction, or already inside one (cannot nest)
+            return
+        self.execute(self.read_only_begin)
+        try:
+            yield
+        finally:
+            try:
+                self.execute("ROLLBACK")
+            except WarehouseError:
+                pass  # the connection is gone; the server rolls back by itself
+
     # -- sync state --------------------------------------------------------------
     def _q(self, name: str) -> str:
         """A column name quoted for this dialect ("cursor" is reserved in MySQL)."""

@@ -20,6 +20,14 @@ class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
     scheme = "duckdb"
     param = "?"
+    read_only_begin = "BEGIN TRANSACTION READ ONLY"
+
+    @contextmanager
+    def read_only(self) -> Iterator[None]:
+        # Nor may a table name resolve to a variable of this Python process.
+        self.execute("SET python_enable_replacements = false")
+        with super().read_only():
+            yield
 
     def __init__(self, url: str, schema: str | None = None):
         super().__init__(url, schema)

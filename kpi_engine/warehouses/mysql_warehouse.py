@@ -85,6 +85,7 @@ class MySQLWarehouse(DBAPIWarehouse):
     param = "%s"
     types = _TYPES
     key_types = _KEY_TYPES
+    read_only_begin = "START TRANSACTION READ ONLY"
 
     def __init__(self, url: str, schema: str | None = None):
         super().__init__(url, schema)

@@ -54,6 +54,7 @@ class PostgresWarehouse(DBAPIWarehouse):
     label = "PostgreSQL"
     param = "%s"
     types = _TYPES
+    read_only_begin = "START TRANSACTION READ ONLY"
 
     def __init__(self, url: str, schema: str | None = None):
         super().__init__(url, schema)

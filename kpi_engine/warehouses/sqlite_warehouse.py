@@ -11,7 +11,8 @@ digits), booleans as 0/1. The compiler's SQLite adapter emits SQL for exactly th
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,6 +43,17 @@ class SQLiteWarehouse(DBAPIWarehouse):
     param = "?"
     types = _TYPES
     driver_errors = (sqlite3.Error,)
+    read_only_begin = "BEGIN"
+
+    @contextmanager
+    def read_only(self) -> Iterator[None]:
+        # SQLite has no read-only transaction; query_only refuses every write meanwhile.
+        self.execute("PRAGMA query_only = ON")
+        try:
+            with super().read_only():
+                yield
+        finally:
+            self.execute("PRAGMA query_only = OFF")
 
     def __init__(self, url: str, schema: str | None = None):
         super().__init__(url, None)
