@@ -165,7 +165,8 @@ def test_aggregates_compare_equal_across_engines(warehouse_factory, engine):
 
 @pytest.mark.warehouse
 @pytest.mark.parametrize("engine", ENGINES)
-def test_null_keys_new_columns_and_ddl_inside_a_transaction(warehouse_factory, engine):
+def test_empty_keys_are_refused_new_columns_and_ddl_inside_a_transaction(warehouse_factory,
+                                                                          engine):
     from kpi_engine.schema import Column, Table
 
     wh = warehouse_factory(engine)
@@ -174,11 +175,16 @@ def test_null_keys_new_columns_and_ddl_inside_a_transaction(warehouse_factory, e
                    Column("amount", "decimal")))
     wider = Table("kpi_custom", "one thing", small.primary_key,
                   (*small.columns, Column("seen_at", "timestamp"), Column("n", "integer")))
+    cols = ["source", "thing_id", "amount"]
     with wh.transaction():  # MySQL would commit on DDL: it runs on a side connection
         wh.ensure_table(small)
-        wh.merge(small, ["source", "thing_id", "amount"], [(None, "a", Decimal("1"))])
+        wh.merge(small, cols, [("s", "a", Decimal("1"))])
+    # Key columns are NOT NULL (a PRIMARY KEY): a row without its key is refused, whole.
+    with pytest.raises(WarehouseError, match="1 row.* no value in key column 'source'"), \
+            wh.transaction():
+        wh.merge(small, cols, [("s", "b", Decimal("5")), (None, "a", Decimal("2"))])
     with wh.transaction():
-        wh.merge(small, ["source", "thing_id", "amount"], [(None, "a", Decimal("2"))])
+        wh.merge(small, cols, [("s", "a", Decimal("2"))])
     wh.ensure_table(wider)
     with wh.transaction():
         wh.merge(wider, ["source", "thing_id", "amount", "seen_at", "n"],
@@ -186,7 +192,7 @@ def test_null_keys_new_columns_and_ddl_inside_a_transaction(warehouse_factory, e
     rows = wh.query(f"SELECT source, thing_id, amount, seen_at, n FROM "
                     f"{wh.qualify('kpi_custom')} ORDER BY amount").rows
     assert [tuple(norm(v) for v in r) for r in rows] == [
-        (None, "a", 2.0, None, None), ("x", "a", 3.0001, datetime(2024, 1, 1), 4)]
+        ("s", "a", 2.0, None, None), ("x", "a", 3.0001, datetime(2024, 1, 1), 4)]
 
 
 @pytest.mark.warehouse
