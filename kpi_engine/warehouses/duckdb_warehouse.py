@@ -9,8 +9,7 @@ from typing import Any
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import (STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys,
-                   file_path_from_url)
+from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys, file_path_from_url
 from .ddl import create_table_sql, logical_to_sql
 from .file_lock import FileLocks
 from .upsert_sql import MergePlan, count_sql, on_conflict_sql

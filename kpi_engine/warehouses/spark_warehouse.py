@@ -22,8 +22,7 @@ from urllib.parse import parse_qsl
 
 from ..errors import WarehouseError
 from ..schema import Column, Table
-from .base import (STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys,
-                   redact_url)
+from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys, redact_url
 from .values import coerce_rows
 
 _TYPES = {"string": "STRING", "integer": "BIGINT", "decimal": "DECIMAL(18,4)",

@@ -11,9 +11,9 @@ digits), booleans as 0/1. The compiler's SQLite adapter emits SQL for exactly th
 from __future__ import annotations
 
 import sqlite3
-from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from ..errors import WarehouseError
