@@ -255,3 +255,53 @@ def test_every_scheme_is_registered():
 
     assert {"duckdb", "sqlite", "postgresql", "postgres", "mysql", "mariadb",
             "spark"} <= set(extensions().warehouses)
+
+
+# -- primary keys ---------------------------------------------------------------------------
+
+KEYED_ENGINES = ["duckdb", "sqlite", "postgresql", "mariadb"]  # Spark's Parquet has none
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", KEYED_ENGINES)
+def test_the_key_is_a_constraint_of_the_table(warehouse_factory, engine):
+    """Not only merge keeps keys unique: the database refuses a second row with a key, so
+    no writer (a concurrent sync, a user's INSERT) can store one twice."""
+    wh = warehouse_factory(engine)
+    load_orders(wh, [("s", "o1", datetime(2024, 1, 1), Decimal("1"), "paid", False)])
+    with pytest.raises(WarehouseError):
+        wh.execute(f"INSERT INTO {wh.qualify('orders')} (source, order_id, status) "
+                   "VALUES ('s', 'o1', 'paid')")
+    with pytest.raises(WarehouseError):
+        wh.execute(f"INSERT INTO {wh.qualify('orders')} (order_id) VALUES ('o2')")
+    assert run(wh, "SELECT COUNT(*) FROM {orders}") == [(1,)]
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", KEYED_ENGINES)
+def test_a_table_from_before_keys_gets_its_key_or_a_clear_refusal(warehouse_factory, engine):
+    from kpi_engine.schema import Column, Table
+
+    wh = warehouse_factory(engine)
+    cols = (Column("source", "string"), Column("thing_id", "string"),
+            Column("amount", "decimal"))
+    keyed = Table("kpi_keyed", "one thing", ("source", "thing_id"), cols)
+    name = wh.qualify("kpi_keyed")
+    # As an earlier version made it: key columns without a constraint.
+    wh.execute(f"CREATE TABLE {name} (source VARCHAR(191), thing_id VARCHAR(191), "
+               "amount DECIMAL(18, 4))")
+    wh.execute(f"INSERT INTO {name} VALUES ('s', 'a', 1), ('s', 'a', 2), ('s', 'b', 3)")
+    with pytest.raises(WarehouseError, match=r"'kpi_keyed' has 1 repeated and 0 empty key"
+                                             r".*docs/warehouses.md"):
+        wh.ensure_table(keyed)
+    wh.execute(f"DELETE FROM {name} WHERE amount = 2")
+    wh.ensure_table(keyed)  # no repeated key left: the key is added
+    with pytest.raises(WarehouseError):
+        wh.execute(f"INSERT INTO {name} VALUES ('s', 'b', 4)")
+    with wh.transaction():
+        counts = wh.upsert(keyed, ["source", "thing_id", "amount"],
+                           [("s", "a", Decimal("1")), ("s", "b", Decimal("5")),
+                            ("s", "c", Decimal("6"))])
+    assert (counts.rows, counts.inserted, counts.updated, counts.unchanged) == (3, 1, 1, 1)
+    rows = wh.query(f"SELECT thing_id, amount FROM {name} ORDER BY thing_id").rows
+    assert [(k, norm(v)) for k, v in rows] == [("a", 1.0), ("b", 5.0), ("c", 6.0)]

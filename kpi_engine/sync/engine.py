@@ -162,6 +162,7 @@ class _Run:
             with self.warehouse.transaction():
                 self._write(page, coerced)
             self._progress(coerced, "")
+            del page, coerced  # not alive while the connector reads the next page
 
     def load_atomic(self) -> None:
         """Every page merged inside one transaction, one page in memory at a time (staged
@@ -181,6 +182,7 @@ class _Run:
                         self._ensure(coerced.table, made)
                         self._write(page, coerced)
                     self._progress(coerced, "" if not self.problem_count else "checked ")
+                    del page, coerced  # not alive while the connector reads the next page
                 if self.problem_count:
                     raise SyncError(self._problem_message("nothing was loaded"))
         except BaseException:
