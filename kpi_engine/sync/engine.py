@@ -193,10 +193,12 @@ class _Run:
 
     def _drop_created(self, made: list[str]) -> None:
         """Engines whose DDL is not transactional (MySQL) keep a table created during a
-        failed atomic load; drop it so the warehouse is as it was."""
+        failed atomic load; drop it so the warehouse is as it was (only while it is empty:
+        another connector may have written to it since)."""
         for name in made:
             try:
-                if self.warehouse.table_exists(name):
+                if self.warehouse.table_exists(name) and not self.warehouse.query(
+                        f"SELECT 1 FROM {self.warehouse.qualify(name)} LIMIT 1").rows:
                     self.warehouse.drop_table(name)
             except KpiError:
                 pass  # the original failure is the one to report

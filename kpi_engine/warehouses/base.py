@@ -122,10 +122,16 @@ class Warehouse(ABC):
         ``transaction()``. Returns the number of rows written."""
         return self.upsert(table, columns, rows, key).rows
 
-    @abstractmethod
     def upsert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
                key: Sequence[str] | None = None) -> MergeCounts:
-        """``merge``, returning how many rows were inserted, updated and unchanged."""
+        """``merge``, returning how many rows were inserted, updated and unchanged.
+
+        Engines implement this one; a warehouse plugin that implements only ``merge``
+        still works, its counts unknown (None)."""
+        if type(self).merge is Warehouse.merge:
+            raise NotImplementedError(f"{type(self).__name__} implements neither upsert "
+                                      "nor merge")
+        return MergeCounts(self.merge(table, columns, rows, key), None, None, None)
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
