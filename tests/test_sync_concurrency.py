@@ -188,3 +188,40 @@ def test_duckdb_refuses_a_second_writer_with_one_line(tmp_path):
     assert code.returncode != 0
     lines = code.stderr.strip().splitlines()
     assert len(lines) == 1 and "lock" in lines[0] and "shop.duckdb" in lines[0], code.stderr
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgresql", "mariadb"])
+def test_the_lock_is_per_connector_and_a_wait_is_bounded(warehouse_factory, engine, tmp_path):
+    from kpi_engine.warehouses.file_lock import FileLocks
+
+    first = warehouse_factory(engine)
+    if engine in ("duckdb", "sqlite"):
+        # One DuckDB file admits one connection per process here: a second lock holder
+        # on the same file stands for another process.
+        path = str(tmp_path / f"shop.{engine}")
+        holder = FileLocks(path)
+        assert holder.try_lock("files")
+        first.path = path  # the warehouse under test locks beside the same file
+        second_try = first.try_sync_lock
+        release_holder = holder.release
+    else:
+        second = connect(first.url, first.schema)
+        assert second.try_sync_lock("files")
+        second_try = first.try_sync_lock
+        release_holder = second.release_sync_lock
+    try:
+        lines: list[str] = []
+        with pytest.raises(WarehouseError, match=r"another 'files' sync into .* is still "
+                                                 r"running after 1s; try again later"):
+            with first.sync_lock("files", lines.append, wait=0.6):
+                pass
+        assert lines and "waiting for it to finish" in lines[0]
+        with first.sync_lock("shopify", lines.append, wait=0.6):  # another connector: free
+            pass
+        release_holder("files")
+        assert second_try("files")  # free again once the holder is gone
+        first.release_sync_lock("files")
+    finally:
+        if engine not in ("duckdb", "sqlite"):
+            second.close()
