@@ -72,15 +72,17 @@ DUCK_COUNT = ("import duckdb, sys\n"
               ".fetchall()\n")
 
 
-def drop_schema(url: str, schema: str) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from kpi_engine.warehouses.connect import connect
+DROP_SCHEMA = ("import sys\n"
+               "from kpi_engine.warehouses.connect import connect\n"
+               "wh = connect(sys.argv[1])\n"
+               "wh.execute(f'DROP SCHEMA IF EXISTS {wh.quote(sys.argv[2])} CASCADE')\n"
+               "wh.close()\n")
 
-    wh = connect(url)
-    try:
-        wh.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        wh.close()
+
+def drop_schema(url: str, schema: str) -> None:
+    # In a child: importing the engine here would grow this process, and a child's peak
+    # RSS counts the memory of the parent it is started from.
+    subprocess.run([sys.executable, "-c", DROP_SCHEMA, url, schema], check=True)
 
 
 def main() -> None:
