@@ -174,6 +174,10 @@ class DBAPIWarehouse(Warehouse):
             f"table_schema = {where} AND table_name = {self.param} "
             "AND constraint_type = 'PRIMARY KEY'", (*args, name)).rows)
 
+    def inspect_rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a check that precedes DDL (MySQL runs it beside the transaction)."""
+        return self.query(sql).rows
+
     def add_key_sql(self, table: Table) -> list[str]:
         return [f"ALTER TABLE {self.qualify(table.name)} "
                 f"ADD {key_sql(self.quote, table.primary_key)}"]
@@ -188,9 +192,9 @@ class DBAPIWarehouse(Warehouse):
         target = self.qualify(table.name)
         keys = ", ".join(self.quote(k) for k in table.primary_key)
         empty = " OR ".join(f"{self.quote(k)} IS NULL" for k in table.primary_key)
-        repeated = self.query(f"SELECT COUNT(*) FROM (SELECT {keys} FROM {target} GROUP BY "
-                              f"{keys} HAVING COUNT(*) > 1) AS d").rows[0][0]
-        missing = self.query(f"SELECT COUNT(*) FROM {target} WHERE {empty}").rows[0][0]
+        repeated = self.inspect_rows(f"SELECT COUNT(*) FROM (SELECT {keys} FROM {target} "
+                                     f"GROUP BY {keys} HAVING COUNT(*) > 1) AS d")[0][0]
+        missing = self.inspect_rows(f"SELECT COUNT(*) FROM {target} WHERE {empty}")[0][0]
         if repeated or missing:
             raise WarehouseError(
                 f"{self.label}: table {table.name!r} has {repeated:,} repeated and {missing:,} "

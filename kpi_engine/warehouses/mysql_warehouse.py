@@ -162,16 +162,32 @@ class MySQLWarehouse(DBAPIWarehouse):
             for sql in statements:
                 self.execute(sql)
             return
-        if self._ddl_con is None:
-            self._ddl_con = self._open()
-            with self._ddl_con.cursor() as cur:
-                cur.execute("SET SESSION lock_wait_timeout = 10")
         try:
-            with self._ddl_con.cursor() as cur:
+            with self._side().cursor() as cur:
                 for sql in statements:
                     cur.execute(sql)
         except self.driver_errors as exc:
             raise self._error(exc) from None
+
+    def inspect_rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Checks before DDL go through the DDL connection too inside a transaction: a
+        SELECT here would hold a metadata lock on the table until the transaction ends,
+        and the DDL would wait for it."""
+        if not self._depth:
+            return super().inspect_rows(sql)
+        try:
+            with self._side().cursor() as cur:
+                cur.execute(sql)
+                return [tuple(r) for r in cur.fetchall()]
+        except self.driver_errors as exc:
+            raise self._error(exc) from None
+
+    def _side(self) -> Any:
+        if self._ddl_con is None:
+            self._ddl_con = self._open()
+            with self._ddl_con.cursor() as cur:
+                cur.execute("SET SESSION lock_wait_timeout = 10")
+        return self._ddl_con
 
     # -- merge -------------------------------------------------------------------------
     def merge_rows(self, table: Table, plan: MergePlan, rows: list[tuple[Any, ...]]
