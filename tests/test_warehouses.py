@@ -165,7 +165,8 @@ def test_aggregates_compare_equal_across_engines(warehouse_factory, engine):
 
 @pytest.mark.warehouse
 @pytest.mark.parametrize("engine", ENGINES)
-def test_null_keys_new_columns_and_ddl_inside_a_transaction(warehouse_factory, engine):
+def test_empty_keys_are_refused_new_columns_and_ddl_inside_a_transaction(warehouse_factory,
+                                                                          engine):
     from kpi_engine.schema import Column, Table
 
     wh = warehouse_factory(engine)
@@ -174,11 +175,16 @@ def test_null_keys_new_columns_and_ddl_inside_a_transaction(warehouse_factory, e
                    Column("amount", "decimal")))
     wider = Table("kpi_custom", "one thing", small.primary_key,
                   (*small.columns, Column("seen_at", "timestamp"), Column("n", "integer")))
+    cols = ["source", "thing_id", "amount"]
     with wh.transaction():  # MySQL would commit on DDL: it runs on a side connection
         wh.ensure_table(small)
-        wh.merge(small, ["source", "thing_id", "amount"], [(None, "a", Decimal("1"))])
+        wh.merge(small, cols, [("s", "a", Decimal("1"))])
+    # Key columns are NOT NULL (a PRIMARY KEY): a row without its key is refused, whole.
+    with pytest.raises(WarehouseError, match="1 row.* no value in key column 'source'"), \
+            wh.transaction():
+        wh.merge(small, cols, [("s", "b", Decimal("5")), (None, "a", Decimal("2"))])
     with wh.transaction():
-        wh.merge(small, ["source", "thing_id", "amount"], [(None, "a", Decimal("2"))])
+        wh.merge(small, cols, [("s", "a", Decimal("2"))])
     wh.ensure_table(wider)
     with wh.transaction():
         wh.merge(wider, ["source", "thing_id", "amount", "seen_at", "n"],
@@ -186,7 +192,7 @@ def test_null_keys_new_columns_and_ddl_inside_a_transaction(warehouse_factory, e
     rows = wh.query(f"SELECT source, thing_id, amount, seen_at, n FROM "
                     f"{wh.qualify('kpi_custom')} ORDER BY amount").rows
     assert [tuple(norm(v) for v in r) for r in rows] == [
-        (None, "a", 2.0, None, None), ("x", "a", 3.0001, datetime(2024, 1, 1), 4)]
+        ("s", "a", 2.0, None, None), ("x", "a", 3.0001, datetime(2024, 1, 1), 4)]
 
 
 @pytest.mark.warehouse
@@ -249,3 +255,58 @@ def test_every_scheme_is_registered():
 
     assert {"duckdb", "sqlite", "postgresql", "postgres", "mysql", "mariadb",
             "spark"} <= set(extensions().warehouses)
+
+
+# -- primary keys ---------------------------------------------------------------------------
+
+KEYED_ENGINES = ["duckdb", "sqlite", "postgresql", "mariadb"]  # Spark's Parquet has none
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", KEYED_ENGINES)
+def test_the_key_is_a_constraint_of_the_table(warehouse_factory, engine):
+    """Not only merge keeps keys unique: the database refuses a second row with a key, so
+    no writer (a concurrent sync, a user's INSERT) can store one twice."""
+    wh = warehouse_factory(engine)
+    load_orders(wh, [("s", "o1", datetime(2024, 1, 1), Decimal("1"), "paid", False)])
+    with pytest.raises(WarehouseError):
+        wh.execute(f"INSERT INTO {wh.qualify('orders')} (source, order_id, status) "
+                   "VALUES ('s', 'o1', 'paid')")
+    with pytest.raises(WarehouseError):
+        wh.execute(f"INSERT INTO {wh.qualify('orders')} (order_id) VALUES ('o2')")
+    assert run(wh, "SELECT COUNT(*) FROM {orders}") == [(1,)]
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", KEYED_ENGINES)
+def test_a_table_from_before_keys_gets_its_key_or_a_clear_refusal(warehouse_factory, engine):
+    from kpi_engine.schema import Column, Table
+
+    wh = warehouse_factory(engine)
+    cols = (Column("source", "string"), Column("thing_id", "string"),
+            Column("amount", "decimal"))
+    keyed = Table("kpi_keyed", "one thing", ("source", "thing_id"), cols)
+    name = wh.qualify("kpi_keyed")
+    # As an earlier version made it: key columns without a constraint.
+    wh.execute(f"CREATE TABLE {name} (source VARCHAR(191), thing_id VARCHAR(191), "
+               "amount DECIMAL(18, 4))")
+    wh.execute(f"INSERT INTO {name} VALUES ('s', 'a', 1), ('s', 'a', 2), ('s', 'b', 3)")
+    with pytest.raises(WarehouseError, match=r"'kpi_keyed' has 1 repeated and 0 empty key"
+                                             r".*docs/warehouses.md"):
+        wh.ensure_table(keyed)
+    wh.execute(f"DELETE FROM {name} WHERE amount = 2")
+    with wh.transaction():  # as an atomic load does it (MySQL: DDL on a side connection)
+        wh.ensure_table(keyed)  # no repeated key left: the key is added
+        counts = wh.upsert(keyed, ["source", "thing_id", "amount"],
+                           [("s", "d", Decimal("7"))])
+    assert counts.inserted == 1
+    with pytest.raises(WarehouseError):
+        wh.execute(f"INSERT INTO {name} VALUES ('s', 'b', 4)")
+    wh.execute(f"DELETE FROM {name} WHERE thing_id = 'd'")
+    with wh.transaction():
+        counts = wh.upsert(keyed, ["source", "thing_id", "amount"],
+                           [("s", "a", Decimal("1")), ("s", "b", Decimal("5")),
+                            ("s", "c", Decimal("6"))])
+    assert (counts.rows, counts.inserted, counts.updated, counts.unchanged) == (3, 1, 1, 1)
+    rows = wh.query(f"SELECT thing_id, amount FROM {name} ORDER BY thing_id").rows
+    assert [(k, norm(v)) for k, v in rows] == [("a", 1.0), ("b", 5.0), ("c", 6.0)]

@@ -47,7 +47,7 @@ def sync(app: AppContext, connector: str, warehouse: str | None, settings: tuple
         wh.close()
     total = sum(report.rows.values()) if hasattr(report, "rows") else 0
     click.echo(f"Synced {connector} into {redact_url(app.warehouse_url(warehouse))}: "
-               f"{total:,} rows" + "".join(f", {t} {n:,}" for t, n in
+               f"{total:,} rows" + "".join(f", {t} {n:,}{report.changes(t)}" for t, n in
                                           sorted(getattr(report, "rows", {}).items())))
 
 

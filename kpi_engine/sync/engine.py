@@ -4,8 +4,11 @@ The engine owns loading so every connector gets the same guarantees:
 - rows are coerced to the canonical types and merged by primary key (idempotent);
 - a stream's cursor is saved in the transaction that wrote its page, so a crash resumes
   from the last committed page without loss or duplicates;
-- ``atomic`` connectors (file loads) are validated completely, then written in one
-  transaction: either every row lands or the tables stay exactly as they were.
+- ``atomic`` connectors (file loads) are written page by page inside one transaction
+  while every page is validated; one bad row anywhere rolls it all back, so either every
+  row lands or the tables stay exactly as they were. Only one page is in memory at a time;
+- one sync of a connector into a warehouse runs at a time (``Warehouse.sync_lock``): a
+  second one waits for the first, saying so.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from ..connectors import Connector, ConnectorSettings, Page, SyncContext
 from ..errors import KpiError, SyncError, did_you_mean
 from ..extensions import connector_class
 from ..schema import TABLES, Table
-from ..warehouses.base import Warehouse
+from ..warehouses.base import MergeCounts, Warehouse
 from .coerce import CoercedPage, TableCoercer
 
 MAX_REPORTED = 20  # bad values listed in one error; the rest are counted
@@ -43,6 +46,7 @@ class SyncReport:
     pages: int = 0
     duration: float = 0.0  # seconds
     cursors: dict[str, str] = field(default_factory=dict)  # stream -> cursor saved
+    merged: dict[str, MergeCounts] = field(default_factory=dict)  # per table
 
     @property
     def total_rows(self) -> int:
@@ -54,9 +58,19 @@ class SyncReport:
         return self.rows
 
     def summary(self) -> str:
-        parts = ", ".join(f"{t} {n:,}" for t, n in self.rows.items()) or "no rows"
+        parts = ", ".join(f"{t} {n:,}{self.changes(t)}" for t, n in self.rows.items()) \
+            or "no rows"
         return (f"{self.connector}: {self.total_rows:,} rows in {self.pages} page(s) "
                 f"({parts}) in {self.duration:.1f}s")
+
+    def changes(self, table: str) -> str:
+        """' (3 inserted, 1 updated, 5 unchanged)', or '' where the engine cannot tell.
+        Counted per page: a key written by two pages of one run counts twice."""
+        counts = self.merged.get(table)
+        if counts is None or None in (counts.inserted, counts.updated, counts.unchanged):
+            return ""
+        return (f" ({counts.inserted:,} inserted, {counts.updated:,} updated, "
+                f"{counts.unchanged:,} unchanged)")
 
 
 def run_sync(connector_name: str, warehouse: Warehouse, settings: dict[str, Any], *,
@@ -71,10 +85,11 @@ def run_sync(connector_name: str, warehouse: Warehouse, settings: dict[str, Any]
     connector = cls(build_settings(cls, settings))
     run = _Run(connector_name, connector, warehouse, full_refresh, log)
     clock = time.perf_counter()
-    if cls.atomic:
-        run.load_atomic()
-    else:
-        run.load_incremental()
+    with warehouse.sync_lock(connector_name, log):
+        if cls.atomic:
+            run.load_atomic()
+        else:
+            run.load_incremental()
     run.report.duration = time.perf_counter() - clock
     return run.report
 
@@ -127,6 +142,8 @@ class _Run:
         self.replaced: set[tuple[str, Any]] = set()
         self.page_no = 0
         self.seen: dict[str, int] = {}
+        self.problems: list[str] = []  # the first MAX_REPORTED problems of this run
+        self.problem_count = 0
 
     # -- the two loading modes ---------------------------------------------------------------
     def load_incremental(self) -> None:
@@ -137,36 +154,54 @@ class _Run:
             with self.warehouse.transaction():
                 self.warehouse.clear_state(self.name)
         for page in self._pages(self._context()):
-            problems: list[str] = []
-            coerced = self._coerce(page, problems)
-            if problems:
-                raise SyncError(_problem_message(self.name, problems, "this page was not "
-                                                 "loaded; earlier pages were"))
+            coerced = self._coerce(page)
+            if self.problem_count:
+                raise SyncError(self._problem_message("this page was not loaded; earlier "
+                                                      "pages were"))
             self._ensure(coerced.table)
             with self.warehouse.transaction():
                 self._write(page, coerced)
             self._progress(coerced, "")
+            del page, coerced  # not alive while the connector reads the next page
 
     def load_atomic(self) -> None:
-        """Read and validate everything first, then write it all in one transaction."""
+        """Every page merged inside one transaction, one page in memory at a time (staged
+        and upserted by the warehouse). Pages after a bad row are still read and checked,
+        to report every problem, but no longer written; then the transaction rolls back."""
         context = self._context()
-        problems: list[str] = []
-        pages: list[tuple[Page, CoercedPage]] = []
-        for page in self._pages(context):
-            coerced = self._coerce(page, problems)
-            pages.append((page, coerced))
-            self._progress(coerced, "read ")
-        if problems:
-            raise SyncError(_problem_message(self.name, problems, "nothing was loaded"))
-        for name in dict.fromkeys([*self.connector.tables, *(c.table.name for _, c in pages)]):
-            self._ensure(self._table(name))
-        with self.warehouse.transaction():
-            if self.full_refresh:
-                self.warehouse.clear_state(self.name)
-            for page, coerced in pages:
-                self._write(page, coerced)
-        if self.log is not None and pages:
+        made: list[str] = []  # tables this run created: gone again if it fails
+        try:
+            with self.warehouse.transaction():
+                if self.full_refresh:
+                    self.warehouse.clear_state(self.name)
+                for name in self.connector.tables:
+                    self._ensure(self._table(name), made)
+                for page in self._pages(context):
+                    coerced = self._coerce(page)
+                    if not self.problem_count:
+                        self._ensure(coerced.table, made)
+                        self._write(page, coerced)
+                    self._progress(coerced, "" if not self.problem_count else "checked ")
+                    del page, coerced  # not alive while the connector reads the next page
+                if self.problem_count:
+                    raise SyncError(self._problem_message("nothing was loaded"))
+        except BaseException:
+            self._drop_created(made)
+            raise
+        if self.log is not None and self.page_no:
             self.log(f"committed {self.report.total_rows:,} rows in one transaction")
+
+    def _drop_created(self, made: list[str]) -> None:
+        """Engines whose DDL is not transactional (MySQL) keep a table created during a
+        failed atomic load; drop it so the warehouse is as it was (only while it is empty:
+        another connector may have written to it since)."""
+        for name in made:
+            try:
+                if self.warehouse.table_exists(name) and not self.warehouse.query(
+                        f"SELECT 1 FROM {self.warehouse.qualify(name)} LIMIT 1").rows:
+                    self.warehouse.drop_table(name)
+            except KpiError:
+                pass  # the original failure is the one to report
 
     # -- steps -------------------------------------------------------------------------------
     def _context(self) -> SyncContext:
@@ -184,7 +219,8 @@ class _Run:
             raise SyncError(f"connector {self.name!r} failed: {type(exc).__name__}: {exc}") \
                 from exc
 
-    def _coerce(self, page: Page, problems: list[str]) -> CoercedPage:
+    def _coerce(self, page: Page) -> CoercedPage:
+        """The page in canonical types; its problems are counted, the first few kept."""
         self.page_no += 1
         table = self._table(page.table)
         coercer = self.coercers.get(table.name)
@@ -194,15 +230,24 @@ class _Run:
         if origins is None or len(origins) != len(page.rows):
             where = f"{self.name} {table.name} page {self.page_no}"
             origins = [f"{where} row {i}" for i in range(1, len(page.rows) + 1)]
-        return coercer.coerce(page.rows, origins, problems)
+        problems: list[str] = []
+        coerced = coercer.coerce(page.rows, origins, problems)
+        self.problem_count += len(problems)
+        self.problems.extend(problems[:MAX_REPORTED - len(self.problems)])
+        return coerced
+
+    def _problem_message(self, outcome: str) -> str:
+        return _problem_message(self.name, self.problems, outcome, self.problem_count)
 
     def _write(self, page: Page, coerced: CoercedPage) -> None:
         """Merge one page and save its cursor; call inside a transaction."""
         table = coerced.table
         if page.replace_all and self.full_refresh:
             self._replace(table, coerced.sources)
-        written = self.warehouse.merge(table, coerced.columns, coerced.rows)
-        self.report.rows[table.name] = self.report.rows.get(table.name, 0) + written
+        counts = self.warehouse.upsert(table, coerced.columns, coerced.rows)
+        self.report.rows[table.name] = self.report.rows.get(table.name, 0) + counts.rows
+        self.report.merged.setdefault(table.name, MergeCounts())
+        self.report.merged[table.name] += counts
         self.report.pages += 1
         if page.cursor is not None:
             stream = page.stream or table.name
@@ -236,8 +281,10 @@ class _Run:
                             f"{did_you_mean(name, set(TABLES))}")
         return table
 
-    def _ensure(self, table: Table) -> None:
+    def _ensure(self, table: Table, made: list[str] | None = None) -> None:
         if table.name not in self.ensured:
+            if made is not None and not self.warehouse.table_exists(table.name):
+                made.append(table.name)
             self.warehouse.ensure_table(table)
             self.ensured.add(table.name)
 
@@ -280,10 +327,11 @@ def cap_cursor(cursor: str, started_at: datetime) -> str:
     return capped[:-6] + "Z" if text.endswith("Z") else capped
 
 
-def _problem_message(name: str, problems: list[str], outcome: str) -> str:
+def _problem_message(name: str, problems: list[str], outcome: str,
+                     total: int | None = None) -> str:
+    total = len(problems) if total is None else total
     lines = problems[:MAX_REPORTED]
-    if len(problems) > MAX_REPORTED:
-        lines.append(f"... and {len(problems) - MAX_REPORTED:,} more")
-    noun = "problem" if len(problems) == 1 else "problems"
-    return "\n".join([f"sync {name}: {len(problems):,} {noun} in the data; {outcome}:",
-                      *lines])
+    if total > len(lines):
+        lines.append(f"... and {total - len(lines):,} more")
+    noun = "problem" if total == 1 else "problems"
+    return "\n".join([f"sync {name}: {total:,} {noun} in the data; {outcome}:", *lines])

@@ -3,21 +3,45 @@
 A warehouse never aggregates in Python: ``query`` runs SQL where the data is and returns
 only the (small) result. Loading is transactional: ``merge`` replaces rows by primary key
 inside one transaction together with the sync state, so a crash leaves either the old
-page or the new page, never half of one.
+page or the new page, never half of one. Engines with constraints keep the key as a
+PRIMARY KEY and merge with an upsert on it, so two writers can never duplicate a key;
+``sync_lock`` lets one sync per connector and warehouse run at a time.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import WarehouseError
 from ..schema import Table
 
 STATE_TABLE = "kpi_sync_state"
+SYNC_LOCK_WAIT = 3600.0  # seconds a sync waits for another sync of its connector
+_LOCK_POLL = 0.25
+
+
+@dataclass
+class MergeCounts:
+    """What one merge did: rows given, and (where the engine can tell) how many were new,
+    changed, or identical to the stored row. None where the engine cannot tell (Spark)."""
+
+    rows: int = 0
+    inserted: int | None = 0
+    updated: int | None = 0
+    unchanged: int | None = 0
+
+    def __iadd__(self, other: MergeCounts) -> MergeCounts:
+        self.rows += other.rows
+        for name in ("inserted", "updated", "unchanged"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            setattr(self, name, None if mine is None or theirs is None else mine + theirs)
+        return self
 
 
 @dataclass(frozen=True)
@@ -27,6 +51,19 @@ class QueryResult:
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def check_keys(table: Table, columns: list[str], rows: Sequence[Sequence[Any]],
+               key: list[str]) -> None:
+    """Every row needs its whole key: key columns are NOT NULL (the sync engine reports
+    such rows at their line before they get here)."""
+    for k in key:
+        i = columns.index(k)
+        empty = sum(1 for row in rows if row[i] is None)
+        if empty:
+            raise WarehouseError(f"{table.name}: {empty:,} row(s) have no value in key column "
+                                 f"{k!r}; every row needs its key "
+                                 f"({', '.join(table.primary_key)})")
 
 
 def redact_url(url: str) -> str:
@@ -82,12 +119,23 @@ class Warehouse(ABC):
     def ensure_table(self, table: Table) -> None:
         """Create ``table`` with proper types if missing; add missing columns."""
 
-    @abstractmethod
     def merge(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
               key: Sequence[str] | None = None) -> int:
         """Insert rows, replacing existing rows with the same key. Keys are unique within
         ``rows`` (the sync engine keeps the last row of a repeated key). Call inside
         ``transaction()``. Returns the number of rows written."""
+        return self.upsert(table, columns, rows, key).rows
+
+    def upsert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               key: Sequence[str] | None = None) -> MergeCounts:
+        """``merge``, returning how many rows were inserted, updated and unchanged.
+
+        Engines implement this one; a warehouse plugin that implements only ``merge``
+        still works, its counts unknown (None)."""
+        if type(self).merge is Warehouse.merge:
+            raise NotImplementedError(f"{type(self).__name__} implements neither upsert "
+                                      "nor merge")
+        return MergeCounts(self.merge(table, columns, rows, key), None, None, None)
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -106,6 +154,10 @@ class Warehouse(ABC):
         col = exp.to_identifier(column, quoted=True).sql(self.dialect)
         marks = ", ".join([self.param] * len(values))
         self.execute(f"DELETE FROM {target} WHERE {col} IN ({marks})", tuple(values))
+
+    def drop_table(self, name: str) -> None:
+        """Drop a table if it exists (a table a failed atomic load created)."""
+        self.execute(f"DROP TABLE IF EXISTS {self.qualify(name)}")
 
     def close(self) -> None:  # noqa: B027 - optional
         """Release the connection."""
@@ -135,6 +187,44 @@ class Warehouse(ABC):
                 self.execute("ROLLBACK")
             except WarehouseError:
                 pass  # the connection is gone; the server rolls back by itself
+
+    # -- one sync at a time ---------------------------------------------------------
+    @contextmanager
+    def sync_lock(self, connector: str, log: Callable[[str], None] | None = None,
+                  wait: float = SYNC_LOCK_WAIT) -> Iterator[None]:
+        """Hold the lock of ``connector`` on this warehouse (schema) while a sync runs.
+
+        A second sync of the same connector into the same warehouse waits, saying so,
+        and gives up with one clear line after ``wait`` seconds. The lock belongs to the
+        connection (or an open file), so a killed sync releases it.
+        """
+        if not self.try_sync_lock(connector):
+            where = self.lock_scope()
+            if log is not None:
+                log(f"another {connector!r} sync into {where} is running; waiting for it "
+                    "to finish")
+            deadline = time.monotonic() + wait
+            while not self.try_sync_lock(connector):
+                if time.monotonic() >= deadline:
+                    raise WarehouseError(f"another {connector!r} sync into {where} is still "
+                                         f"running after {wait:.0f}s; try again later")
+                time.sleep(_LOCK_POLL)
+        try:
+            yield
+        finally:
+            self.release_sync_lock(connector)
+
+    def try_sync_lock(self, connector: str) -> bool:
+        """Take the lock without waiting; True when taken. Engines without locks (Spark)
+        always succeed."""
+        return True
+
+    def release_sync_lock(self, connector: str) -> None:  # noqa: B027 - optional
+        """Give the lock back."""
+
+    def lock_scope(self) -> str:
+        """Where the lock applies, for messages (no credentials)."""
+        return self.schema or redact_url(self.url)
 
     # -- sync state --------------------------------------------------------------
     def _q(self, name: str) -> str:

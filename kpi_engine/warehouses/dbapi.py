@@ -1,7 +1,7 @@
 """What PostgreSQL, MySQL/MariaDB and SQLite share: a DB-API connection in autocommit mode
-with explicit BEGIN/COMMIT (savepoints when nested), typed DDL, an index on the primary
-key, batched inserts and a sync state table with quoted column names (``cursor`` is a
-reserved word in MySQL)."""
+with explicit BEGIN/COMMIT (savepoints when nested), typed DDL with the canonical PRIMARY
+KEY, merges staged in a temporary table then upserted on the key, and a sync state table
+with quoted column names (``cursor`` is a reserved word in MySQL)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 
 from ..errors import WarehouseError
 from ..schema import Column, Table
-from .base import STATE_TABLE, QueryResult, Warehouse
+from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys
+from .upsert_sql import MergePlan, count_sql, key_sql
 from .values import coerce_rows
 
 STATE = Table(STATE_TABLE, "one stream of one connector", ("connector", "stream"),
@@ -162,15 +163,54 @@ class DBAPIWarehouse(Warehouse):
             "ORDER BY ordinal_position", (*args, name)).rows
         return [r[0] for r in rows]
 
-    def create_table_sql(self, table: Table) -> list[str]:
-        cols = ", ".join(f"{self.quote(c.name)} {self.column_type(c, table)}"
-                         for c in table.columns)
-        return [f"CREATE TABLE IF NOT EXISTS {self.qualify(table.name)} ({cols})",
-                *self.create_index_sql(table)]
+    def column_defs(self, table: Table) -> list[str]:
+        """Typed columns, key columns NOT NULL, and the PRIMARY KEY constraint."""
+        defs = [f"{self.quote(c.name)} {self.column_type(c, table)}"
+                f"{' NOT NULL' if c.name in table.primary_key else ''}" for c in table.columns]
+        if table.primary_key:
+            defs.append(key_sql(self.quote, table.primary_key))
+        return defs
 
-    def create_index_sql(self, table: Table) -> list[str]:
-        """A non-unique index on the key, so merge finds old rows without a scan."""
-        return []
+    def create_table_sql(self, table: Table) -> list[str]:
+        return [f"CREATE TABLE IF NOT EXISTS {self.qualify(table.name)} "
+                f"({', '.join(self.column_defs(table))})"]
+
+    # -- primary keys on tables made before they had one ----------------------------------
+    def has_primary_key(self, name: str) -> bool:
+        where, args = self._schema_sql()
+        return bool(self.query_params(
+            "SELECT 1 FROM information_schema.table_constraints WHERE "
+            f"table_schema = {where} AND table_name = {self.param} "
+            "AND constraint_type = 'PRIMARY KEY'", (*args, name)).rows)
+
+    def inspect_rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a check that precedes DDL (MySQL runs it beside the transaction)."""
+        return self.query(sql).rows
+
+    def add_key_sql(self, table: Table) -> list[str]:
+        return [f"ALTER TABLE {self.qualify(table.name)} "
+                f"ADD {key_sql(self.quote, table.primary_key)}"]
+
+    def ensure_key(self, table: Table) -> None:
+        """Give a table created by an earlier version (a plain index, no constraint) its
+        PRIMARY KEY. Refuses, naming the table, when stored rows repeat a key or lack one:
+        docs/warehouses.md shows how to remove those rows."""
+        if not table.primary_key or table.name == STATE_TABLE \
+                or self.has_primary_key(table.name):
+            return
+        target = self.qualify(table.name)
+        keys = ", ".join(self.quote(k) for k in table.primary_key)
+        empty = " OR ".join(f"{self.quote(k)} IS NULL" for k in table.primary_key)
+        repeated = self.inspect_rows(f"SELECT COUNT(*) FROM (SELECT {keys} FROM {target} "
+                                     f"GROUP BY {keys} HAVING COUNT(*) > 1) AS d")[0][0]
+        missing = self.inspect_rows(f"SELECT COUNT(*) FROM {target} WHERE {empty}")[0][0]
+        if repeated or missing:
+            raise WarehouseError(
+                f"{self.label}: table {table.name!r} has {repeated:,} repeated and {missing:,} "
+                f"empty key(s) ({', '.join(table.primary_key)}), so its primary key cannot be "
+                "added; remove those rows (see 'Primary keys' in docs/warehouses.md) and "
+                "sync again")
+        self.run_ddl(self.add_key_sql(table))
 
     def run_ddl(self, statements: Sequence[str]) -> None:
         with self.transaction():
@@ -181,6 +221,7 @@ class DBAPIWarehouse(Warehouse):
         if not self.table_exists(table.name):
             self.run_ddl(self.create_table_sql(table))
             return
+        self.ensure_key(table)
         have = set(self.existing_columns(table.name))
         missing = [c for c in table.columns if c.name not in have]
         if missing:
@@ -189,37 +230,43 @@ class DBAPIWarehouse(Warehouse):
                           for c in missing])
 
     # -- merge ----------------------------------------------------------------------------
-    def merge(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-              key: Sequence[str] | None = None) -> int:
+    def upsert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               key: Sequence[str] | None = None) -> MergeCounts:
         if not rows:
-            return 0
+            return MergeCounts()
         key = list(key or table.primary_key)
         absent = [k for k in key if k not in columns]
         if absent:
             raise WarehouseError(f"{table.name}: merge rows lack key column(s) "
                                  f"{', '.join(absent)}")
         data = self.adapt_rows(coerce_rows(table, columns, rows))
-        positions = [list(columns).index(k) for k in key]
-        null_key = any(row[i] is None for row in data for i in positions)
+        check_keys(table, list(columns), data, key)
         with self.transaction():  # a savepoint when the caller already opened one
-            self.merge_rows(table, list(columns), data, key, null_key)
-        return len(data)
+            return self.merge_rows(table, self.plan(table, list(columns), key), data)
+
+    def plan(self, table: Table, columns: list[str], key: list[str]) -> MergePlan:
+        return MergePlan(self.qualify(table.name), self.quote(self.stage_name()), columns, key,
+                         [c for c in table.column_names if c not in columns], self.quote,
+                         self.null_safe_equal)
+
+    null_safe_equal = "{a} IS NOT DISTINCT FROM {b}"
 
     def adapt_rows(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """Driver-specific value conversion (SQLite stores timestamps as text)."""
         return rows
 
-    def key_match(self, left: str, right: str, null_key: bool) -> str:
-        if null_key:
-            return f"{left} IS NOT DISTINCT FROM {right}"
-        return f"{left} = {right}"  # no NULL in the new keys: '=' can use the index
-
     def stage_name(self) -> str:
         self._stage_seq += 1
         return f"kpi_stage_{self._stage_seq}"
 
-    def merge_rows(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]],
-                   key: list[str], null_key: bool) -> None:
+    def count_staged(self, plan: MergePlan) -> MergeCounts:
+        """Inserted/updated/unchanged of a staged page, read before it is merged."""
+        total, new, changed = (int(v or 0) for v in self.query(count_sql(plan)).rows[0])
+        return MergeCounts(total, new, changed, total - new - changed)
+
+    def merge_rows(self, table: Table, plan: MergePlan, rows: list[tuple[Any, ...]]
+                   ) -> MergeCounts:
+        """Stage ``rows`` in a temporary table and upsert them into the target."""
         raise NotImplementedError
 
     # -- sync state -------------------------------------------------------------------------

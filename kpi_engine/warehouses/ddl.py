@@ -10,5 +10,13 @@ def logical_to_sql(logical: str, types: dict[str, str]) -> str:
 
 
 def create_table_sql(table: Table, qualified: str, types: dict[str, str], quote: str) -> str:
-    cols = [f"{quote}{c.name}{quote} {logical_to_sql(c.type, types)}" for c in table.columns]
+    """Typed columns, key columns NOT NULL, and the table's PRIMARY KEY: merges upsert on
+    it, and it is what stops two writers from storing one key twice."""
+    def name(n: str) -> str:
+        return f"{quote}{n.replace(quote, quote + quote)}{quote}"
+
+    cols = [f"{name(c.name)} {logical_to_sql(c.type, types)}"
+            f"{' NOT NULL' if c.name in table.primary_key else ''}" for c in table.columns]
+    if table.primary_key:
+        cols.append(f"PRIMARY KEY ({', '.join(name(k) for k in table.primary_key)})")
     return f"CREATE TABLE IF NOT EXISTS {qualified} ({', '.join(cols)})"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import QueryResult, Warehouse, file_path_from_url
+from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys, file_path_from_url
 from .ddl import create_table_sql, logical_to_sql
+from .file_lock import FileLocks
+from .upsert_sql import MergePlan, count_sql, on_conflict_sql
 
 _DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "decimal": "DECIMAL(18, 4)",
                  "float": "DOUBLE", "boolean": "BOOLEAN", "timestamp": "TIMESTAMP",
@@ -100,34 +103,78 @@ class DuckDBWarehouse(Warehouse):
         if not self.table_exists(table.name):
             self.execute(create_table_sql(table, self.qualify(table.name), _DUCKDB_TYPES, '"'))
             return
+        self.ensure_key(table)
         have = set(self.existing_columns(table.name))
         for col in table.columns:
             if col.name not in have:
                 self.execute(f'ALTER TABLE {self.qualify(table.name)} ADD COLUMN "{col.name}" '
                              f"{logical_to_sql(col.type, _DUCKDB_TYPES)}")
 
-    def merge(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-              key: Sequence[str] | None = None) -> int:
+    def ensure_key(self, table: Table) -> None:
+        """Give a table created by an earlier version its PRIMARY KEY; refuses, naming the
+        table, when stored rows repeat a key or lack one (see docs/warehouses.md)."""
+        if not table.primary_key or table.name == STATE_TABLE:
+            return
+        if self.con.execute(
+                "SELECT 1 FROM duckdb_constraints() WHERE table_name = ? AND schema_name = "
+                "COALESCE(?, current_schema()) AND constraint_type = 'PRIMARY KEY'",
+                [table.name, self.schema]).fetchall():
+            return
+        target = self.qualify(table.name)
+        keys = ", ".join(f'"{k}"' for k in table.primary_key)
+        empty = " OR ".join(f'"{k}" IS NULL' for k in table.primary_key)
+        repeated = self.query(f"SELECT COUNT(*) FROM (SELECT {keys} FROM {target} GROUP BY "
+                              f"{keys} HAVING COUNT(*) > 1)").rows[0][0]
+        missing = self.query(f"SELECT COUNT(*) FROM {target} WHERE {empty}").rows[0][0]
+        if repeated or missing:
+            raise WarehouseError(
+                f"DuckDB: table {table.name!r} has {repeated:,} repeated and {missing:,} empty "
+                f"key(s) ({', '.join(table.primary_key)}), so its primary key cannot be "
+                "added; remove those rows (see 'Primary keys' in docs/warehouses.md) and "
+                "sync again")
+        self.execute(f"ALTER TABLE {target} ADD PRIMARY KEY ({keys})")
+
+    def upsert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               key: Sequence[str] | None = None) -> MergeCounts:
         import pyarrow as pa
 
         if not rows:
-            return 0
+            return MergeCounts()
+        columns = list(columns)
         key = list(key or table.primary_key)
+        absent = [k for k in key if k not in columns]
+        if absent:
+            raise WarehouseError(f"{table.name}: merge rows lack key column(s) "
+                                 f"{', '.join(absent)}")
+        check_keys(table, columns, rows, key)
         arrays = list(zip(*rows, strict=True))
         arrow = pa.table({c: pa.array(list(v)) for c, v in zip(columns, arrays, strict=True)})
+        del arrays
+        plan = MergePlan(self.qualify(table.name), "_kpi_stage", columns, key,
+                         [c for c in table.column_names if c not in columns],
+                         lambda n: '"' + n.replace('"', '""') + '"')
         self.con.register("_kpi_stage", arrow)
         try:
-            target = self.qualify(table.name)
-            keys = ", ".join(f'"{k}"' for k in key)
-            on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in key)
-            self.execute(f"DELETE FROM {target} AS t WHERE EXISTS "
-                         f"(SELECT 1 FROM (SELECT DISTINCT {keys} FROM _kpi_stage) AS s "
-                         f"WHERE {on})")
-            cols = ", ".join(f'"{c}"' for c in columns)
-            self.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM _kpi_stage")
+            total, new, changed = (int(v or 0) for v in self.query(count_sql(plan)).rows[0])
+            self.execute(on_conflict_sql(plan, excluded="excluded"))
         finally:
             self.con.unregister("_kpi_stage")
-        return len(rows)
+        return MergeCounts(total, new, changed, total - new - changed)
+
+    # -- one sync per connector: a lock file beside the database file ----------------------
+    @cached_property
+    def _locks(self) -> FileLocks:
+        return FileLocks(self.path)
+
+    def try_sync_lock(self, connector: str) -> bool:
+        return self._locks.try_lock(connector)
+
+    def release_sync_lock(self, connector: str) -> None:
+        self._locks.release(connector)
+
+    def lock_scope(self) -> str:
+        return f"DuckDB database {self.path!r}"
 
     def close(self) -> None:
+        self._locks.release_all()
         self.con.close()

@@ -16,6 +16,7 @@ Session settings and why:
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -23,8 +24,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import redact_url
+from .base import MergeCounts, redact_url
 from .dbapi import DBAPIWarehouse
+from .upsert_sql import MergePlan, on_duplicate_key_sql
 
 _TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "DECIMAL(18, 4)",
           "float": "DOUBLE", "boolean": "BOOLEAN", "timestamp": "DATETIME(6)",
@@ -141,8 +143,7 @@ class MySQLWarehouse(DBAPIWarehouse):
     def _begin(self) -> None:
         self.execute("START TRANSACTION")
 
-    def key_match(self, left: str, right: str, null_key: bool) -> str:
-        return f"{left} <=> {right}"  # NULL-safe and still uses the index
+    null_safe_equal = "{a} <=> {b}"
 
     # -- tables --------------------------------------------------------------------
     def _schema_sql(self) -> tuple[str, tuple[Any, ...]]:
@@ -151,11 +152,8 @@ class MySQLWarehouse(DBAPIWarehouse):
         return "DATABASE()", ()
 
     def create_table_sql(self, table: Table) -> list[str]:
-        cols = [f"{self.quote(c.name)} {self.column_type(c, table)}" for c in table.columns]
-        if table.primary_key:
-            keys = ", ".join(self.quote(k) for k in table.primary_key)
-            cols.append(f"KEY {self.quote('kpi_key')} ({keys})")
-        return [f"CREATE TABLE IF NOT EXISTS {self.qualify(table.name)} ({', '.join(cols)}) "
+        return [f"CREATE TABLE IF NOT EXISTS {self.qualify(table.name)} "
+                f"({', '.join(self.column_defs(table))}) "
                 f"ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={self.collation}"]
 
     def run_ddl(self, statements: Sequence[str]) -> None:
@@ -165,35 +163,73 @@ class MySQLWarehouse(DBAPIWarehouse):
             for sql in statements:
                 self.execute(sql)
             return
-        if self._ddl_con is None:
-            self._ddl_con = self._open()
-            with self._ddl_con.cursor() as cur:
-                cur.execute("SET SESSION lock_wait_timeout = 10")
         try:
-            with self._ddl_con.cursor() as cur:
+            with self._side().cursor() as cur:
                 for sql in statements:
                     cur.execute(sql)
         except self.driver_errors as exc:
             raise self._error(exc) from None
 
-    # -- merge -------------------------------------------------------------------------
-    def merge_rows(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]],
-                   key: list[str], null_key: bool) -> None:
-        target = self.qualify(table.name)
-        stage = self.quote(self.stage_name())
-        cols = ", ".join(self.quote(c) for c in columns)
-        marks = ", ".join(["%s"] * len(columns))
-        # A TEMPORARY table is the one DDL MySQL runs without committing the transaction;
-        # LIKE copies the types and the key index, so the join below is indexed.
-        self.execute(f"CREATE TEMPORARY TABLE {stage} LIKE {target}")
+    def inspect_rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Checks before DDL go through the DDL connection too inside a transaction: a
+        SELECT here would hold a metadata lock on the table until the transaction ends,
+        and the DDL would wait for it."""
+        if not self._depth:
+            return super().inspect_rows(sql)
         try:
-            self.executemany(f"INSERT INTO {stage} ({cols}) VALUES ({marks})", rows)
-            on = " AND ".join(self.key_match(f"t.{self.quote(k)}", f"s.{self.quote(k)}",
-                                             null_key) for k in key)
-            self.execute(f"DELETE t FROM {target} AS t INNER JOIN {stage} AS s ON {on}")
-            self.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
+            with self._side().cursor() as cur:
+                cur.execute(sql)
+                return [tuple(r) for r in cur.fetchall()]
+        except self.driver_errors as exc:
+            raise self._error(exc) from None
+
+    def _side(self) -> Any:
+        if self._ddl_con is None:
+            self._ddl_con = self._open()
+            with self._ddl_con.cursor() as cur:
+                cur.execute("SET SESSION lock_wait_timeout = 10")
+        return self._ddl_con
+
+    # -- merge -------------------------------------------------------------------------
+    def merge_rows(self, table: Table, plan: MergePlan, rows: list[tuple[Any, ...]]
+                   ) -> MergeCounts:
+        marks = ", ".join(["%s"] * len(plan.columns))
+        # A TEMPORARY table is the one DDL MySQL runs without committing the transaction;
+        # LIKE copies the types and the primary key, so the join below is indexed.
+        self.execute(f"CREATE TEMPORARY TABLE {plan.stage} LIKE {plan.target}")
+        try:
+            self.executemany(f"INSERT INTO {plan.stage} ({plan.column_list()}) "
+                             f"VALUES ({marks})", rows)
+            counts = self.count_staged(plan)
+            self.execute(on_duplicate_key_sql(plan))
         finally:
-            self.execute(f"DROP TEMPORARY TABLE IF EXISTS {stage}")
+            self.execute(f"DROP TEMPORARY TABLE IF EXISTS {plan.stage}")
+        return counts
+
+    # -- one sync per connector and database: GET_LOCK -----------------------------------
+    def _lock_name(self, connector: str) -> str:
+        """A server-wide named lock (64 characters at most) for the connector in this
+        database."""
+        scope = self.schema or self.query("SELECT DATABASE()").rows[0][0] or ""
+        digest = hashlib.sha1(f"{connector}\0{scope}".encode()).hexdigest()
+        return f"kpi_sync_{digest}"
+
+    def try_sync_lock(self, connector: str) -> bool:
+        got = self.query_params("SELECT GET_LOCK(%s, 0)",
+                                (self._lock_name(connector),)).rows[0][0]
+        return got == 1
+
+    def release_sync_lock(self, connector: str) -> None:
+        if self.con is None:
+            return
+        try:
+            self.query_params("SELECT RELEASE_LOCK(%s)", (self._lock_name(connector),))
+        except WarehouseError:
+            pass  # a broken connection: the server releases the lock with the session
+
+    def lock_scope(self) -> str:
+        scope = repr(self.schema) if self.schema else "(default)"
+        return f"{self.label} database {scope} at {self.where}"
 
     def close(self) -> None:
         if self._ddl_con is not None:

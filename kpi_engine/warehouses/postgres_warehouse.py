@@ -9,14 +9,16 @@ names tables without a schema finds them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import redact_url
+from .base import MergeCounts, redact_url
 from .dbapi import DBAPIWarehouse, first_line
+from .upsert_sql import MergePlan, on_conflict_sql
 
 _TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "NUMERIC(18, 4)",
           "float": "DOUBLE PRECISION", "boolean": "BOOLEAN", "timestamp": "TIMESTAMP",
@@ -88,28 +90,21 @@ class PostgresWarehouse(DBAPIWarehouse):
             return "%s", (self.schema,)
         return "current_schema()", ()
 
-    def create_index_sql(self, table: Table) -> list[str]:
-        if not table.primary_key:
-            return []
-        index = self.quote(f"{table.name}_kpi_key"[:63])
-        cols = ", ".join(self.quote(k) for k in table.primary_key)
-        return [f"CREATE INDEX IF NOT EXISTS {index} ON {self.qualify(table.name)} ({cols})"]
-
-    def merge_rows(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]],
-                   key: list[str], null_key: bool) -> None:
-        target = self.qualify(table.name)
-        stage = self.quote(self.stage_name())
-        cols = ", ".join(self.quote(c) for c in columns)
+    # -- merge: COPY into a temporary table, then one upsert ------------------------------
+    def merge_rows(self, table: Table, plan: MergePlan, rows: list[tuple[Any, ...]]
+                   ) -> MergeCounts:
         # LIKE copies the column types, so values are converted exactly as in the target.
         # On failure the surrounding transaction rolls back and takes the stage with it.
-        self.execute(f"CREATE TEMPORARY TABLE {stage} (LIKE {target})")
-        self._copy(stage, cols, rows)
-        on = " AND ".join(self.key_match(f"t.{self.quote(k)}", f"s.{self.quote(k)}", null_key)
-                          for k in key)
-        self.execute(f"DELETE FROM {target} AS t WHERE EXISTS "
-                     f"(SELECT 1 FROM {stage} AS s WHERE {on})")
-        self.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
-        self.execute(f"DROP TABLE {stage}")
+        self.execute(f"CREATE TEMPORARY TABLE {plan.stage} (LIKE {plan.target})")
+        self._copy(plan.stage, plan.column_list(), rows)
+        # xmax is 0 on a row this statement inserted, set on one it updated; rows left
+        # alone (identical to the stored row) are not returned.
+        merged = on_conflict_sql(plan, returning=" RETURNING (t.xmax = 0) AS inserted")
+        new, changed = self.query(
+            f"WITH m AS ({merged}) SELECT COUNT(*) FILTER (WHERE inserted), "
+            "COUNT(*) FILTER (WHERE NOT inserted) FROM m").rows[0]
+        self.execute(f"DROP TABLE {plan.stage}")
+        return MergeCounts(len(rows), new, changed, len(rows) - new - changed)
 
     def _copy(self, stage: str, cols: str, rows: list[tuple[Any, ...]]) -> None:
         """COPY is PostgreSQL's bulk path: one round trip per page, no statement size."""
@@ -122,3 +117,29 @@ class PostgresWarehouse(DBAPIWarehouse):
             raise self._error(exc) from None
         finally:
             cur.close()
+
+    # -- one sync per connector and schema: a session advisory lock ------------------------
+    def _lock_key(self, connector: str) -> int:
+        """A signed 64-bit advisory-lock key for the connector in this schema (advisory
+        locks are per database already)."""
+        scope = self.schema or self.query("SELECT current_schema()").rows[0][0] or ""
+        digest = hashlib.blake2b(f"kpi-sync\0{connector}\0{scope}".encode(),
+                                 digest_size=8).digest()
+        return int.from_bytes(digest, "big", signed=True)
+
+    def try_sync_lock(self, connector: str) -> bool:
+        got = self.query_params("SELECT pg_try_advisory_lock(%s)",
+                                (self._lock_key(connector),)).rows[0][0]
+        return bool(got)
+
+    def release_sync_lock(self, connector: str) -> None:
+        if self.con is None or self.con.closed:
+            return  # the server released it with the session
+        try:
+            self.query_params("SELECT pg_advisory_unlock(%s)", (self._lock_key(connector),))
+        except WarehouseError:
+            pass  # a broken connection: the server releases the lock when it drops it
+
+    def lock_scope(self) -> str:
+        scope = repr(self.schema) if self.schema else "(default)"
+        return f"PostgreSQL schema {scope} at {self.where}"

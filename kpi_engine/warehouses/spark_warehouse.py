@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 
 from ..errors import WarehouseError
 from ..schema import Column, Table
-from .base import STATE_TABLE, QueryResult, Warehouse, redact_url
+from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys, redact_url
 from .values import coerce_rows
 
 _TYPES = {"string": "STRING", "integer": "BIGINT", "decimal": "DECIMAL(18,4)",
@@ -227,15 +227,17 @@ class SparkWarehouse(Warehouse):
                 typed.append(lit(None).cast(_TYPES[c.type]).alias(c.name))
         return df.select(*typed)
 
-    def merge(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-              key: Sequence[str] | None = None) -> int:
+    def upsert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               key: Sequence[str] | None = None) -> MergeCounts:
         if not rows:
-            return 0
+            return MergeCounts()
         data = coerce_rows(table, columns, rows)
         key = list(key or table.primary_key)
+        check_keys(table, list(columns), data, key)  # the same rule as engines with keys
         new = self._frame(table, columns, data)
         self._later(table.name, lambda: self._rewrite(table, new, key))
-        return len(data)
+        # The rewrite runs when the transaction ends: what it replaced is not known here.
+        return MergeCounts(len(data), None, None, None)
 
     def _rewrite(self, table: Table, new: Any, key: list[str]) -> None:
         """The rows that stay plus the new ones, materialised, then written over the table."""

@@ -15,12 +15,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import file_path_from_url
+from .base import MergeCounts, file_path_from_url
 from .dbapi import DBAPIWarehouse, first_line
+from .file_lock import FileLocks
+from .upsert_sql import MergePlan, on_conflict_sql
 
 _TYPES = {"string": "TEXT", "integer": "INTEGER", "decimal": "NUMERIC",
           "float": "REAL", "boolean": "INTEGER", "timestamp": "TEXT", "date": "TEXT"}
@@ -99,31 +102,52 @@ class SQLiteWarehouse(DBAPIWarehouse):
     def existing_columns(self, name: str) -> list[str]:
         return [r[1] for r in self.query(f"PRAGMA table_info({self.quote(name)})").rows]
 
-    def create_index_sql(self, table: Table) -> list[str]:
-        if not table.primary_key:
-            return []
-        cols = ", ".join(self.quote(k) for k in table.primary_key)
-        index = self.quote(f"{table.name}_kpi_key")
-        return [f"CREATE INDEX IF NOT EXISTS {index} ON {self.quote(table.name)} ({cols})"]
+    # -- primary keys: SQLite cannot add a constraint to a table, a unique index does --------
+    def has_primary_key(self, name: str) -> bool:
+        for row in self.query(f"PRAGMA index_list({self.quote(name)})").rows:
+            # (seq, name, unique, origin 'c'/'u'/'pk', partial)
+            if row[2] and (row[3] == "pk" or row[1] == f"{name}_kpi_pkey"):
+                return True
+        return False
 
+    def add_key_sql(self, table: Table) -> list[str]:
+        cols = ", ".join(self.quote(k) for k in table.primary_key)
+        index = self.quote(f"{table.name}_kpi_pkey")
+        return [f"CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {self.quote(table.name)} "
+                f"({cols})"]
+
+    # -- merge -------------------------------------------------------------------------
     def adapt_rows(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         return [tuple(_store(v) for v in row) for row in rows]
 
-    def key_match(self, left: str, right: str, null_key: bool) -> str:
-        return f"{left} IS {right}" if null_key else f"{left} = {right}"
+    null_safe_equal = "{a} IS {b}"
 
-    def merge_rows(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]],
-                   key: list[str], null_key: bool) -> None:
-        target = self.quote(table.name)
-        stage = self.quote(self.stage_name())
-        cols = ", ".join(self.quote(c) for c in columns)
-        self.execute(f"CREATE TEMPORARY TABLE {stage} AS SELECT {cols} FROM {target} "
-                     "WHERE 0")
-        marks = ", ".join("?" for _ in columns)
-        self.executemany(f"INSERT INTO {stage} ({cols}) VALUES ({marks})", rows)
-        on = " AND ".join(self.key_match(f"{target}.{self.quote(k)}",
-                                         f"s.{self.quote(k)}", null_key) for k in key)
-        self.execute(f"DELETE FROM {target} WHERE EXISTS "
-                     f"(SELECT 1 FROM {stage} AS s WHERE {on})")
-        self.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
-        self.execute(f"DROP TABLE {stage}")
+    def merge_rows(self, table: Table, plan: MergePlan, rows: list[tuple[Any, ...]]
+                   ) -> MergeCounts:
+        cols = plan.column_list()
+        self.execute(f"CREATE TEMPORARY TABLE {plan.stage} AS SELECT {cols} FROM "
+                     f"{plan.target} WHERE 0")
+        marks = ", ".join("?" for _ in plan.columns)
+        self.executemany(f"INSERT INTO {plan.stage} ({cols}) VALUES ({marks})", rows)
+        counts = self.count_staged(plan)
+        self.execute(on_conflict_sql(plan, excluded="excluded", where_true=True))
+        self.execute(f"DROP TABLE {plan.stage}")
+        return counts
+
+    # -- one sync per connector: a lock file beside the database file ----------------------
+    @cached_property
+    def _locks(self) -> FileLocks:
+        return FileLocks(self.path)
+
+    def try_sync_lock(self, connector: str) -> bool:
+        return self._locks.try_lock(connector)
+
+    def release_sync_lock(self, connector: str) -> None:
+        self._locks.release(connector)
+
+    def lock_scope(self) -> str:
+        return f"SQLite database {self.path!r}"
+
+    def close(self) -> None:
+        self._locks.release_all()
+        super().close()

@@ -38,3 +38,6 @@ class FilesConnector(Connector):
                 # Each file is the full content of its rows: a full refresh replaces
                 # what this source loaded before.
                 yield Page(item.table, rows, origins=origins, replace_all=True)
+                # Let the engine's page go before the reader builds the next one: one
+                # page in memory at a time, whatever the file's size.
+                del rows, origins
