@@ -79,15 +79,20 @@ def breakdown_groups(registry) -> dict[str | None, list[str]]:
     return groups
 
 
-def covered(engine: str, grain: str, dim: str | None, dims: list) -> bool:
-    """Which statements an engine runs. Spark spends seconds planning each statement (its
-    optimizer and code generation dominate on small data), so there every metric runs at
-    every grain unbroken, and each breakdown once, at a grain rotating over the breakdowns;
-    the other engines run the whole matrix."""
-    if engine != "spark" or dim is None:
-        return True
+def covered(engine: str, grain: str, dim: str | None, dims: list, metrics: list[str]
+            ) -> list[str]:
+    """The metrics an engine evaluates for one (grain, breakdown). Spark spends seconds of
+    CPU planning each metric of a statement (about 0.5 s each, measured: its optimizer,
+    not code generation, dominates on small data), so there each metric runs once
+    unbroken at a grain rotating over the metrics, and each breakdown once with all its
+    metrics at a grain rotating over the breakdowns: every metric, grain and breakdown is
+    still compared. The other engines run the whole matrix."""
+    if engine != "spark":
+        return metrics
+    if dim is None:
+        return [m for i, m in enumerate(metrics) if GRAINS[i % len(GRAINS)] == grain]
     named = sorted(d for d in dims if d)
-    return GRAINS[named.index(dim) % len(GRAINS)] == grain
+    return metrics if GRAINS[named.index(dim) % len(GRAINS)] == grain else []
 
 
 def evaluate_all(registry, wh, metrics: list[str], grain: str, dim: str | None):
@@ -144,9 +149,10 @@ def test_engine_agrees_with_duckdb(registry, data_dir, duckdb_results, warehouse
     mismatches: list[str] = []
     compared = 0
     for (grain, dim), want in expected.items():
-        if not covered(engine, grain, dim, list(groups)):
+        metrics = covered(engine, grain, dim, list(groups),
+                          [m for m in groups[dim] if m not in skip])
+        if not metrics:
             continue
-        metrics = [m for m in groups[dim] if m not in skip]
         try:
             got = evaluate_all(registry, wh, metrics, grain, dim)
         except KpiError as exc:
@@ -165,7 +171,7 @@ def test_engine_agrees_with_duckdb(registry, data_dir, duckdb_results, warehouse
                                       f"{engine} {got_n[key][m]!r}")
     assert not mismatches, f"{len(mismatches)} of {compared} differ:\n" + "\n".join(
         mismatches[:30])
-    assert compared > 10_000
+    assert compared > (2_000 if engine == "spark" else 10_000)
 
 
 def test_unsupported_metrics_are_documented(registry):
