@@ -13,12 +13,15 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import file_path_from_url
+from .database_file import database_file
 from .dbapi import DBAPIWarehouse, first_line
+from .url import URLError, WarehouseURL
 
 _TYPES = {"string": "TEXT", "integer": "INTEGER", "decimal": "NUMERIC",
           "float": "REAL", "boolean": "INTEGER", "timestamp": "TEXT", "date": "TEXT"}
@@ -42,14 +45,23 @@ class SQLiteWarehouse(DBAPIWarehouse):
     types = _TYPES
     driver_errors = (sqlite3.Error,)
 
-    def __init__(self, url: str, schema: str | None = None):
+    def __init__(self, url: str, schema: str | None = None, *, create: bool = True):
         super().__init__(url, None)
+        self.address = WarehouseURL.parse(url)
+        if self.address.params:
+            raise URLError("SQLite takes no URL parameters (it has no schemas): remove "
+                           "'?...' from the URL")
         if schema:
             raise WarehouseError("SQLite has no schemas: remove 'schema' from kpi.yaml")
-        self.path = file_path_from_url(url)
+        self.path = database_file(self.address, "SQLite", create)
         try:
-            # Autocommit; the base class issues BEGIN/COMMIT itself.
-            self.con = sqlite3.connect(self.path, isolation_level=None)
+            # Autocommit; the base class issues BEGIN/COMMIT itself. A read command
+            # opens the file read-only ("mode=ro"), so it can neither create nor write.
+            if create or self.path == ":memory:":
+                self.con = sqlite3.connect(self.path, isolation_level=None)
+            else:
+                uri = f"file:{quote(str(Path(self.path).resolve()))}?mode=ro"
+                self.con = sqlite3.connect(uri, isolation_level=None, uri=True)
         except sqlite3.Error as exc:
             raise WarehouseError(f"cannot open SQLite database {self.path!r}: "
                                  f"{first_line(exc)}") from None
