@@ -36,15 +36,24 @@ class DuckDBWarehouse(Warehouse):
         self.schema = self.address.schema(schema)
         self.path = database_file(self.address, "DuckDB", create)
         try:
-            # A read command opens the file read-only: it cannot write by accident.
-            read_only = not create and self.path != ":memory:"
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            self.con = self._open(duckdb, read_only=not create and self.path != ":memory:")
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open DuckDB database {self.path!r}: "
                                  f"{str(exc).splitlines()[0]}") from None
         self.con.execute("SET TimeZone = 'UTC'")
         if self.schema:
             self._use_schema(create)
+
+    def _open(self, duckdb, read_only: bool):
+        """A read command opens the file read-only: it cannot write by accident. DuckDB
+        refuses that while this process holds the file open for writing; the file exists
+        then, so a plain connection creates nothing either."""
+        try:
+            return duckdb.connect(self.path, read_only=read_only)
+        except duckdb.ConnectionException as exc:
+            if read_only and "different configuration" in str(exc):
+                return duckdb.connect(self.path)
+            raise
 
     def _use_schema(self, create: bool) -> None:
         exists = self.con.execute("SELECT 1 FROM information_schema.schemata WHERE "
