@@ -123,12 +123,14 @@ class DuckDBWarehouse(Warehouse):
 
     def ensure_table(self, table: Table) -> None:
         if not self.table_exists(table.name):
-            self.execute(create_table_sql(table, self.qualify(table.name), _DUCKDB_TYPES, '"'))
+            self.execute(create_table_sql(table, self.qualify(table.name), _DUCKDB_TYPES,
+                                          self.dialect))
             return
         have = set(self.existing_columns(table.name))
         for col in table.columns:
             if col.name not in have:
-                self.execute(f'ALTER TABLE {self.qualify(table.name)} ADD COLUMN "{col.name}" '
+                self.execute(f"ALTER TABLE {self.qualify(table.name)} ADD COLUMN "
+                             f"{quote_identifier(col.name, self.dialect)} "
                              f"{logical_to_sql(col.type, _DUCKDB_TYPES)}")
 
     def merge(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
