@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -45,11 +45,13 @@ class AppContext:
             return self.project.schema_
 
         def schema() -> str | None:
-            param = WarehouseURL.parse(text).param("schema")
-            if param is not None and url is None:
+            address = WarehouseURL.parse(text)
+            param = address.param("schema")
+            if param is None:
+                return self.project.schema_
+            if url is None:  # only this parameter: compiling needs no password
                 param = expand_env(param, self.project.warehouse_location(), "warehouse")
-            return WarehouseURL("x", params=(("schema", param),)).schema() if param \
-                is not None else self.project.schema_
+            return replace(address, params=(("schema", param),)).schema()
 
         return self._located(schema, url)
 
