@@ -139,7 +139,7 @@ def test_bad_configuration_is_one_clear_line(tmp_path):
         line = one_line(kpi("--specs", str(SHOP_SPECS), "eval", "orders", "-w", url,
                             cwd=tmp_path))
         assert line == ("Error: warehouse URL parameter connect_timeout='abc' is not a "
-                        "whole number")
+                        "whole number (at most 9 digits)")
     (tmp_path / "kpi.yaml").write_bytes(b"timezone: UTC\nspecs: [caf\xe9]\n")
     line = one_line(kpi("list", cwd=tmp_path))
     assert line == "kpi.yaml:2:12: not UTF-8 text (byte 0xe9); save the file as UTF-8"

@@ -136,7 +136,7 @@ class WarehouseURL:
             return None
         if not value.strip().isdigit() or len(value.strip()) > 9:
             raise URLError(f"warehouse URL parameter {name}={_shown(name, value)} is "
-                                 "not a whole number")
+                           "not a whole number (at most 9 digits)")
         return int(value)
 
     def schema(self, configured: str | None = None) -> str | None:
