@@ -32,7 +32,7 @@ class DuckDBWarehouse(Warehouse):
         unknown = sorted(set(self.address.param_names()) - {"schema"})
         if unknown:
             raise URLError(f"unknown DuckDB URL parameter(s) {', '.join(unknown)} "
-                                 "(known: schema)")
+                           "(known: schema)")
         self.schema = self.address.schema(schema)
         self.path = database_file(self.address, "DuckDB", create)
         try:

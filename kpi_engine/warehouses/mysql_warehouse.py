@@ -51,8 +51,7 @@ def parse_mysql_url(url: str | WarehouseURL) -> tuple[dict[str, Any], str | None
     unknown = sorted(set(params) - _PASSTHROUGH)
     if unknown:
         raise URLError(f"unknown MySQL URL parameter(s) {', '.join(unknown)} "
-                             f"(known: schema, password, "
-                             f"{', '.join(sorted(_PASSTHROUGH))})")
+                       f"(known: schema, password, {', '.join(sorted(_PASSTHROUGH))})")
     kwargs: dict[str, Any] = {
         "host": address.host or "localhost", "port": address.port or 3306,
         "user": address.user or _default_user(),
@@ -124,6 +123,8 @@ class MySQLWarehouse(DBAPIWarehouse):
             reason = exc.args[1] if len(exc.args) > 1 else str(exc)
             reason = str(reason).splitlines()[0] if str(reason) else type(exc).__name__
             reason = self.address.scrub(reason)
+            if self._kwargs.get("password"):  # MYSQL_PWD is not in the URL
+                reason = reason.replace(str(self._kwargs["password"]), "***")
             where = self._kwargs.get("unix_socket") or self.where
             raise WarehouseError(f"cannot connect to MySQL/MariaDB at {where}: "
                                  f"{reason}") from None
