@@ -29,8 +29,11 @@ def kpi_register_connectors(register: Callable[[type], None]) -> None:
 def kpi_register_warehouses(register: Callable[[str, Callable[..., Any]], None]) -> None:
     """Register warehouse factories by URL scheme.
 
-    :param register: call ``register(scheme, factory)``; ``factory(url, schema)`` returns a
-        ``kpi_engine.warehouses.Warehouse`` for URLs such as ``scheme://...``.
+    :param register: call ``register(scheme, factory)``; ``factory(url, schema, create=True)``
+        returns a ``kpi_engine.warehouses.Warehouse`` for URLs such as ``scheme://...``.
+        With ``create=False`` (read commands) it must create nothing (no file, folder or
+        schema) and report a missing one as "no data yet". Parse the URL with
+        ``kpi_engine.warehouses.url.WarehouseURL``, whose text never shows a credential.
     """
 
 

@@ -67,11 +67,18 @@ def _open(engine: str, name: str, tmp_path, spark_dir) -> tuple[Warehouse, Calla
         return connect(f"sqlite:///{tmp_path / (name + '.db')}"), lambda: None
     if engine == "postgresql":
         wh = connect(POSTGRES_URL, name)
-        return wh, lambda: wh.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        return wh, lambda: wh.execute(f"DROP SCHEMA IF EXISTS {_quoted(name, wh)} CASCADE")
     if engine == "mariadb":
         wh = connect(MYSQL_URL, name)
-        return wh, lambda: wh.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        return wh, lambda: wh.execute(f"DROP DATABASE IF EXISTS {_quoted(name, wh)}")
     if engine == "spark":
         wh = connect(f"{SPARK_URL}?warehouse_dir={spark_dir}", name)
-        return wh, lambda: wh.execute(f"DROP DATABASE IF EXISTS `{name}` CASCADE")
+        return wh, lambda: wh.execute(f"DROP DATABASE IF EXISTS {_quoted(name, wh)} CASCADE")
     raise ValueError(engine)
+
+
+def _quoted(name: str, wh: Warehouse) -> str:
+    """A schema name quoted by sqlglot for the warehouse's dialect (never by hand)."""
+    from sqlglot import exp
+
+    return exp.to_identifier(name, quoted=True).sql(wh.dialect)

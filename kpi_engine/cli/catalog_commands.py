@@ -13,7 +13,7 @@ from ..specs.dependencies import metric_dependencies
 from ..units import unit_of
 from .context import AppContext
 from .formatting import is_rtl
-from .options import format_option, lang_option
+from .options import DialectChoice, format_option, lang_option
 from .output import render_table
 
 
@@ -51,7 +51,7 @@ def list_cmd(app: AppContext, domain: str | None, fmt: str, lang: str, show_all:
 @click.command()
 @click.argument("metric")
 @lang_option
-@click.option("--dialect", "-d", default="duckdb", show_default=True,
+@click.option("--dialect", "-d", type=DialectChoice(), default="duckdb", show_default=True,
               help="Dialect of the SQL shown.")
 @format_option("text", "json", default="text")
 @click.pass_obj
@@ -69,7 +69,7 @@ def show(app: AppContext, metric: str, lang: str, dialect: str, fmt: str) -> Non
     sql = compile_request(reg, Request(metrics=(m.name,), grain="month", dialect=dialect,
                                        timezone=project.timezone,
                                        week_start=project.week_start,
-                                       schema=project.schema_)).sql
+                                       schema=app.schema_for(None))).sql
     spec = m.model_dump(exclude_defaults=True)
     if fmt == "json":
         click.echo(json.dumps({"spec": spec, "upstream": ups, "downstream": downs,

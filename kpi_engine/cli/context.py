@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from ..project import Project, load_project
+from ..errors import KpiError
+from ..project import Project, expand_env, load_project
 from ..registry import Registry
 
 
@@ -44,11 +45,48 @@ class AppContext:
                     packs_location=where)
 
     def warehouse_url(self, url: str | None) -> str:
+        """``--warehouse``, else kpi.yaml's (``${NAME}`` expanded), else the default."""
         from ..warehouses.connect import DEFAULT_URL
 
-        return url or self.project.warehouse or DEFAULT_URL
+        return url or self.project.warehouse_url() or DEFAULT_URL
 
-    def connect(self, url: str | None):
+    def schema_for(self, url: str | None) -> str | None:
+        """The schema a command works in without connecting (``kpi compile``): the URL's
+        ``?schema=`` wins over kpi.yaml's ``schema``. Only that parameter is expanded, so
+        compiling needs no password in the environment."""
+        from ..warehouses.url import WarehouseURL
+
+        text = url or self.project.warehouse
+        if not text or "://" not in text:  # none, or a whole URL in ${NAME}
+            return self.project.schema_
+
+        def schema() -> str | None:
+            address = WarehouseURL.parse(text)
+            param = address.param("schema")
+            if param is None:
+                return self.project.schema_
+            if url is None:  # only this parameter: compiling needs no password
+                param = expand_env(param, self.project.warehouse_location(), "warehouse")
+            return replace(address, params=(("schema", param),)).schema()
+
+        return self._located(schema, url)
+
+    def connect(self, url: str | None, *, create: bool = False):
+        """The warehouse; ``create=True`` only for commands that load data (sync, demo):
+        a read command never creates a file, folder or schema."""
         from ..warehouses.connect import connect
 
-        return connect(self.warehouse_url(url), self.project.schema_)
+        full = self.warehouse_url(url)
+        return self._located(lambda: connect(full, self.project.schema_, create=create), url)
+
+    def _located(self, action, url: str | None):
+        """Run ``action``; a problem in kpi.yaml's URL is reported at its line."""
+        from ..warehouses.url import URLError
+
+        try:
+            return action()
+        except URLError as exc:
+            where = self.project.warehouse_location()
+            if url is None and where is not None:
+                raise KpiError(f"warehouse: {exc.message}", where) from None
+            raise

@@ -22,14 +22,47 @@ class DateParam(click.ParamType):
             self.fail(f"{value!r} is not a date (use YYYY-MM-DD)", param, ctx)
 
 
+# The names users know from URL schemes, for the sqlglot dialect that compiles for them.
+DIALECT_ALIASES = {"postgresql": "postgres", "mariadb": "mysql", "sqlite3": "sqlite"}
+
+
+class DialectChoice(click.Choice):
+    """A sqlglot dialect; any case, and the URL scheme names (postgresql, mariadb)."""
+
+    def __init__(self) -> None:
+        super().__init__(DIALECTS, case_sensitive=False)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            value = DIALECT_ALIASES.get(value.lower(), value)
+        return super().convert(value, param, ctx)
+
+
+class TimezoneParam(click.ParamType):
+    """An IANA time zone in any case (``utc``, ``asia/tokyo``), given back in the
+    database's own spelling."""
+
+    name = "TZ"
+
+    def convert(self, value, param, ctx):
+        from ..timezones import canonical_timezone
+
+        zone = canonical_timezone(value)
+        if zone is None:
+            self.fail(f"{value[:60]!r} is not a time zone (use an IANA name such as "
+                      "'Asia/Ho_Chi_Minh' or 'UTC')", param, ctx)
+        return zone
+
+
 def warehouse_option(f):
     return click.option("--warehouse", "-w", metavar="URL",
                         help="Warehouse URL (default: kpi.yaml's, else duckdb:///kpi.duckdb).")(f)
 
 
 def dialect_option(f):
-    return click.option("--dialect", "-d", type=click.Choice(DIALECTS), default="duckdb",
-                        show_default=True, help="SQL dialect to compile to.")(f)
+    return click.option("--dialect", "-d", type=DialectChoice(), default="duckdb",
+                        show_default=True, help="SQL dialect to compile to (postgresql and "
+                        "mariadb are accepted too).")(f)
 
 
 def request_options(f):
@@ -43,7 +76,7 @@ def request_options(f):
         click.option("--until", type=DateParam(), help="Last day, exclusive (store timezone)."),
         click.option("--where", multiple=True, metavar="EXPR",
                      help="Filter on dimensions, e.g. \"channel = 'website'\" (repeatable)."),
-        click.option("--timezone", "--tz", "timezone", metavar="TZ",
+        click.option("--timezone", "--tz", "timezone", type=TimezoneParam(),
                      help="Store timezone (default: kpi.yaml's, else UTC)."),
         click.option("--week-start", type=click.Choice(
             ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]),

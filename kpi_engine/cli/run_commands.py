@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
 from ..compiler.compiler import compile_request
@@ -19,7 +21,7 @@ def make_request(app: AppContext, metrics: tuple[str, ...], grain: str, by: tupl
     return Request(metrics=metrics, grain=grain, dimensions=by, since=since, until=until,
                    where=where, timezone=timezone or project.timezone,
                    week_start=week_start or project.week_start, dialect=dialect,
-                   schema=project.schema_)
+                   schema=app.schema_for(None))
 
 
 @click.command("compile")
@@ -53,8 +55,8 @@ def eval_cmd(app: AppContext, metrics, warehouse, grain, by, since, until, where
 
     wh = app.connect(warehouse)
     try:
-        request = make_request(app, metrics, grain, by, since, until, where, timezone,
-                               week_start, wh.dialect)
+        request = replace(make_request(app, metrics, grain, by, since, until, where,
+                                       timezone, week_start, wh.dialect), schema=wh.schema)
         check_tables(app.registry, metrics, wh)  # name missing tables before running
         records = evaluate(app.registry, request, wh)
     finally:

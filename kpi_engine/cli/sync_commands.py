@@ -39,7 +39,7 @@ def sync(app: AppContext, connector: str, warehouse: str | None, settings: tuple
 
     connector_class(connector)  # unknown connector: fail before connecting
     merged = {**app.project.connector_settings(connector), **parse_settings(settings)}
-    wh = app.connect(warehouse)
+    wh = app.connect(warehouse, create=True)
     log = None if quiet else (lambda msg: click.echo(msg, err=True))
     try:
         report = run_sync(connector, wh, merged, full_refresh=full_refresh, log=log)

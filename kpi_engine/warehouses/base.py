@@ -10,7 +10,6 @@ PRIMARY KEY and merge with an upsert on it, so two writers can never duplicate a
 
 from __future__ import annotations
 
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -67,21 +66,10 @@ def check_keys(table: Table, columns: list[str], rows: Sequence[Sequence[Any]],
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced, safe to print."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """The URL with every credential replaced, safe to print (see ``url.WarehouseURL``)."""
+    from .url import redact_url as redact
 
-
-def file_path_from_url(url: str) -> str:
-    """The file of an embedded database URL: ``scheme:///x.db`` is ``x.db`` relative,
-    ``scheme:////abs/x.db`` absolute; nothing or ``:memory:`` is in memory. The folder is
-    created when missing."""
-    from pathlib import Path
-
-    path = url.split("://", 1)[1] if "://" in url else url
-    path = (path[1:] if path.startswith("/") else path) or ":memory:"
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return path
+    return redact(url)
 
 
 class Warehouse(ABC):

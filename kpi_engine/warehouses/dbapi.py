@@ -35,6 +35,8 @@ class DBAPIWarehouse(Warehouse):
     key_types: dict[str, str] = {}    # overrides for primary-key columns (MySQL VARCHAR)
     driver_errors: tuple[type[BaseException], ...] = (Exception,)
     batch_size = 1000
+    # Extra keywords of cursor.execute(): how a driver is told to run one statement only.
+    execute_options: dict[str, Any] = {}
 
     def __init__(self, url: str, schema: str | None = None):
         super().__init__(url, schema)
@@ -68,7 +70,7 @@ class DBAPIWarehouse(Warehouse):
         cur = self.con.cursor()
         try:
             # No params: no placeholder interpolation, so '%' in compiled SQL is safe.
-            cur.execute(sql, tuple(params) if params else None)
+            cur.execute(sql, tuple(params) if params else None, **self.execute_options)
             columns = [d[0] for d in cur.description or []]
             rows = [tuple(r) for r in cur.fetchall()] if cur.description else []
         except self.driver_errors as exc:
@@ -80,7 +82,7 @@ class DBAPIWarehouse(Warehouse):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         cur = self.con.cursor()
         try:
-            cur.execute(sql, tuple(params) if params else None)
+            cur.execute(sql, tuple(params) if params else None, **self.execute_options)
         except self.driver_errors as exc:
             raise self._error(exc) from None
         finally:

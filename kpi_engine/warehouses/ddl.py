@@ -9,11 +9,15 @@ def logical_to_sql(logical: str, types: dict[str, str]) -> str:
     return types[logical]
 
 
-def create_table_sql(table: Table, qualified: str, types: dict[str, str], quote: str) -> str:
+def create_table_sql(table: Table, qualified: str, types: dict[str, str],
+                     dialect: str = "duckdb") -> str:
     """Typed columns, key columns NOT NULL, and the table's PRIMARY KEY: merges upsert on
-    it, and it is what stops two writers from storing one key twice."""
+    it, and it is what stops two writers from storing one key twice. Column names are
+    quoted by sqlglot for ``dialect`` (a plugin's table may name them)."""
+    from .identifiers import quote_identifier
+
     def name(n: str) -> str:
-        return f"{quote}{n.replace(quote, quote + quote)}{quote}"
+        return quote_identifier(n, dialect)
 
     cols = [f"{name(c.name)} {logical_to_sql(c.type, types)}"
             f"{' NOT NULL' if c.name in table.primary_key else ''}" for c in table.columns]

@@ -9,10 +9,13 @@ from typing import Any
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys, file_path_from_url
+from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys
+from .database_file import database_file
 from .ddl import create_table_sql, logical_to_sql
 from .file_lock import FileLocks
+from .identifiers import quote_identifier
 from .upsert_sql import MergePlan, count_sql, on_conflict_sql
+from .url import URLError, WarehouseURL
 
 _DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "decimal": "DECIMAL(18, 4)",
                  "float": "DOUBLE", "boolean": "BOOLEAN", "timestamp": "TIMESTAMP",
@@ -32,18 +35,57 @@ class DuckDBWarehouse(Warehouse):
         with super().read_only():
             yield
 
-    def __init__(self, url: str, schema: str | None = None):
+    def __init__(self, url: str, schema: str | None = None, *, create: bool = True):
         super().__init__(url, schema)
         import duckdb
 
-        self.path = file_path_from_url(url)
+        self.address = WarehouseURL.parse(url)
+        unknown = sorted(set(self.address.param_names()) - {"schema"})
+        if unknown:
+            raise URLError(f"unknown DuckDB URL parameter(s) {', '.join(unknown)} "
+                           "(known: schema)")
+        self.schema = self.address.schema(schema)
+        self.path = database_file(self.address, "DuckDB", create)
         try:
-            self.con = duckdb.connect(self.path)
+            self.con = self._open(duckdb, read_only=not create and self.path != ":memory:")
         except duckdb.Error as exc:
-            raise WarehouseError(f"cannot open DuckDB database {self.path!r}: {exc}") from None
+            raise WarehouseError(f"cannot open DuckDB database {self.path!r}: "
+                                 f"{str(exc).splitlines()[0]}") from None
         self.con.execute("SET TimeZone = 'UTC'")
-        if schema:
-            self.con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        if self.schema:
+            self._use_schema(create)
+
+    def _open(self, duckdb, read_only: bool):
+        """A read command opens the file read-only: it cannot write by accident. DuckDB
+        refuses that while this process holds the file open for writing; the file exists
+        then, so a plain connection creates nothing either."""
+        try:
+            return duckdb.connect(self.path, read_only=read_only)
+        except duckdb.ConnectionException as exc:
+            if read_only and "different configuration" in str(exc):
+                return duckdb.connect(self.path)
+            raise
+
+    def _use_schema(self, create: bool) -> None:
+        exists = self.con.execute("SELECT 1 FROM information_schema.schemata WHERE "
+                                  "schema_name = ?", [self.schema]).fetchall()
+        if exists:
+            return
+        if not create:
+            self.close()
+            raise WarehouseError(f"no data yet: DuckDB database {self.path!r} has no schema "
+                                 f"{self.schema!r} (load it first with `kpi sync "
+                                 "<connector>`)")
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS "
+                     f"{quote_identifier(self.schema, self.dialect)}")
+
+    def _statement(self, sql: str):
+        """The one statement in ``sql``: DuckDB would run every statement of a string."""
+        statements = self.con.extract_statements(sql)
+        if len(statements) != 1:
+            raise WarehouseError(f"DuckDB: expected one SQL statement, got "
+                                 f"{len(statements)}")
+        return statements[0]
 
     def query(self, sql: str) -> QueryResult:
         return self.query_params(sql, ())
@@ -52,7 +94,7 @@ class DuckDBWarehouse(Warehouse):
         import duckdb
 
         try:
-            cur = self.con.execute(sql, list(params))
+            cur = self.con.execute(self._statement(sql), list(params))
             rows = cur.fetchall()
             columns = [d[0] for d in cur.description or []]
         except duckdb.Error as exc:
@@ -63,7 +105,7 @@ class DuckDBWarehouse(Warehouse):
         import duckdb
 
         try:
-            self.con.execute(sql, list(params))
+            self.con.execute(self._statement(sql), list(params))
         except duckdb.Error as exc:
             raise WarehouseError(f"DuckDB: {str(exc).splitlines()[0]}") from None
 
@@ -101,13 +143,15 @@ class DuckDBWarehouse(Warehouse):
 
     def ensure_table(self, table: Table) -> None:
         if not self.table_exists(table.name):
-            self.execute(create_table_sql(table, self.qualify(table.name), _DUCKDB_TYPES, '"'))
+            self.execute(create_table_sql(table, self.qualify(table.name), _DUCKDB_TYPES,
+                                          self.dialect))
             return
         self.ensure_key(table)
         have = set(self.existing_columns(table.name))
         for col in table.columns:
             if col.name not in have:
-                self.execute(f'ALTER TABLE {self.qualify(table.name)} ADD COLUMN "{col.name}" '
+                self.execute(f"ALTER TABLE {self.qualify(table.name)} ADD COLUMN "
+                             f"{quote_identifier(col.name, self.dialect)} "
                              f"{logical_to_sql(col.type, _DUCKDB_TYPES)}")
 
     def ensure_key(self, table: Table) -> None:

@@ -20,13 +20,14 @@ import hashlib
 import os
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import MergeCounts, redact_url
+from .base import MergeCounts
 from .dbapi import DBAPIWarehouse
+from .identifiers import quote_identifier
 from .upsert_sql import MergePlan, on_duplicate_key_sql
+from .url import URLError, WarehouseURL
 
 _TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "DECIMAL(18, 4)",
           "float": "DOUBLE", "boolean": "BOOLEAN", "timestamp": "DATETIME(6)",
@@ -43,32 +44,28 @@ _PASSTHROUGH = {"unix_socket", "charset", "connect_timeout", "read_timeout",
 _COLLATIONS = ("utf8mb4_nopad_bin", "utf8mb4_0900_bin", "utf8mb4_bin")
 
 
-def parse_mysql_url(url: str) -> tuple[dict[str, Any], str | None]:
-    """PyMySQL keyword arguments from the URL, and the ``schema`` query parameter."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise WarehouseError(f"bad MySQL URL {redact_url(url)!r}: {exc}") from None
-    params = dict(parse_qsl(parts.query))
+def parse_mysql_url(url: str | WarehouseURL) -> tuple[dict[str, Any], str | None]:
+    """PyMySQL keyword arguments from the URL, and the ``schema`` query parameter
+    (unchecked)."""
+    address = url if isinstance(url, WarehouseURL) else WarehouseURL.parse(url)
+    params = dict(address.params)
     schema = params.pop("schema", None)
+    password = address.password or params.pop("password", None) or os.environ.get("MYSQL_PWD")
     unknown = sorted(set(params) - _PASSTHROUGH)
     if unknown:
-        raise WarehouseError(f"unknown MySQL URL parameter(s) {', '.join(unknown)} "
-                             f"(known: schema, {', '.join(sorted(_PASSTHROUGH))})")
+        raise URLError(f"unknown MySQL URL parameter(s) {', '.join(unknown)} "
+                       f"(known: schema, password, {', '.join(sorted(_PASSTHROUGH))})")
     kwargs: dict[str, Any] = {
-        "host": parts.hostname or "localhost", "port": port or 3306,
-        "user": unquote(parts.username) if parts.username else _default_user(),
+        "host": address.host or "localhost", "port": address.port or 3306,
+        "user": address.user or _default_user(),
         "charset": "utf8mb4", "connect_timeout": 10, "autocommit": True,
     }
-    password = unquote(parts.password) if parts.password else os.environ.get("MYSQL_PWD")
     if password:
         kwargs["password"] = password
-    database = unquote(parts.path.lstrip("/"))
-    if database:
-        kwargs["database"] = database
+    if address.database:
+        kwargs["database"] = address.database
     for name, value in params.items():
-        kwargs[name] = int(value) if name.endswith("timeout") else value
+        kwargs[name] = address.int_param(name) if name.endswith("timeout") else value
     return kwargs, schema
 
 
@@ -89,13 +86,14 @@ class MySQLWarehouse(DBAPIWarehouse):
     key_types = _KEY_TYPES
     read_only_begin = "START TRANSACTION READ ONLY"
 
-    def __init__(self, url: str, schema: str | None = None):
+    def __init__(self, url: str, schema: str | None = None, *, create: bool = True):
         super().__init__(url, schema)
         import pymysql
 
         self.driver_errors = (pymysql.Error,)
-        self._kwargs, url_schema = parse_mysql_url(url)
-        self.schema = schema or url_schema
+        self.address = WarehouseURL.parse(url)
+        self._kwargs, _ = parse_mysql_url(self.address)
+        self.schema = self.address.schema(schema)
         self.where = f"{self._kwargs['host']}:{self._kwargs['port']}"
         self._ddl_con: Any = None
         self.con = self._open()
@@ -103,11 +101,22 @@ class MySQLWarehouse(DBAPIWarehouse):
         self.label = "MariaDB" if "mariadb" in str(version).lower() else "MySQL"
         self.collation = self._pick_collation()
         if self.schema:
-            if not self.query_params("SELECT 1 FROM information_schema.schemata "
-                                     "WHERE schema_name = %s", (self.schema,)).rows:
-                self.execute(f"CREATE DATABASE IF NOT EXISTS {self.quote(self.schema)} "
-                             f"CHARACTER SET utf8mb4 COLLATE {self.collation}")
-            self.execute(f"USE {self.quote(self.schema)}")
+            self._use_schema(create)
+
+    def _use_schema(self, create: bool) -> None:
+        """In MySQL a schema is a database: it becomes the default one. Only a loading
+        command creates it."""
+        name = quote_identifier(self.schema, self.dialect)
+        if not self.query_params("SELECT 1 FROM information_schema.schemata "
+                                 "WHERE schema_name = %s", (self.schema,)).rows:
+            if not create:
+                self.close()
+                raise WarehouseError(f"no data yet: {self.label} at {self.where} has no "
+                                     f"database {self.schema!r} (load it first with `kpi "
+                                     "sync <connector>`)")
+            self.execute(f"CREATE DATABASE IF NOT EXISTS {name} "
+                         f"CHARACTER SET utf8mb4 COLLATE {self.collation}")
+        self.execute(f"USE {name}")
 
     def _open(self) -> Any:
         import pymysql
@@ -117,7 +126,8 @@ class MySQLWarehouse(DBAPIWarehouse):
         except pymysql.Error as exc:
             reason = exc.args[1] if len(exc.args) > 1 else str(exc)
             reason = str(reason).splitlines()[0] if str(reason) else type(exc).__name__
-            if self._kwargs.get("password"):
+            reason = self.address.scrub(reason)
+            if self._kwargs.get("password"):  # MYSQL_PWD is not in the URL
                 reason = reason.replace(str(self._kwargs["password"]), "***")
             where = self._kwargs.get("unix_socket") or self.where
             raise WarehouseError(f"cannot connect to MySQL/MariaDB at {where}: "

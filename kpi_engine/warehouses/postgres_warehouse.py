@@ -12,41 +12,45 @@ from __future__ import annotations
 import hashlib
 import os
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import MergeCounts, redact_url
+from .base import MergeCounts
 from .dbapi import DBAPIWarehouse, first_line
+from .identifiers import quote_identifier
 from .upsert_sql import MergePlan, on_conflict_sql
+from .url import WarehouseURL
 
 _TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "NUMERIC(18, 4)",
           "float": "DOUBLE PRECISION", "boolean": "BOOLEAN", "timestamp": "TIMESTAMP",
           "date": "DATE"}
 
 
-def parse_postgres_url(url: str) -> tuple[dict[str, Any], str | None]:
-    """libpq keywords from the URL, and the ``schema`` query parameter."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise WarehouseError(f"bad PostgreSQL URL {redact_url(url)!r}: {exc}") from None
-    params: dict[str, Any] = dict(parse_qsl(parts.query))
+# libpq keywords that take a whole number: checked here, so a typo is one clear line.
+_INT_PARAMS = ("connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+               "keepalives_count", "tcp_user_timeout")
+
+
+def parse_postgres_url(url: str | WarehouseURL) -> tuple[dict[str, Any], str | None]:
+    """libpq keywords from the URL, and the ``schema`` query parameter (unchecked)."""
+    address = url if isinstance(url, WarehouseURL) else WarehouseURL.parse(url)
+    params: dict[str, Any] = dict(address.params)
     schema = params.pop("schema", None)
     kwargs: dict[str, Any] = {"connect_timeout": 10}
-    if parts.hostname:
-        kwargs["host"] = parts.hostname
-    if port:
-        kwargs["port"] = port
-    if parts.username:
-        kwargs["user"] = unquote(parts.username)
-    if parts.password:
-        kwargs["password"] = unquote(parts.password)
-    dbname = unquote(parts.path.lstrip("/"))
-    if dbname:
-        kwargs["dbname"] = dbname
+    if address.host:
+        kwargs["host"] = address.host
+    if address.port:
+        kwargs["port"] = address.port
+    if address.user:
+        kwargs["user"] = address.user
+    if address.password:
+        kwargs["password"] = address.password
+    if address.database:
+        kwargs["dbname"] = address.database
     kwargs.update(params)  # sslmode, application_name, host=/var/run/postgresql, ...
+    for name in _INT_PARAMS:
+        if name in params:
+            kwargs[name] = address.int_param(name)
     return kwargs, schema
 
 
@@ -57,33 +61,46 @@ class PostgresWarehouse(DBAPIWarehouse):
     param = "%s"
     types = _TYPES
     read_only_begin = "START TRANSACTION READ ONLY"
+    # Results in binary format force libpq's extended protocol, which runs exactly one
+    # statement per call (the simple protocol would run "a; b").
+    execute_options = {"binary": True}
 
-    def __init__(self, url: str, schema: str | None = None):
+    def __init__(self, url: str, schema: str | None = None, *, create: bool = True):
         super().__init__(url, schema)
         import psycopg
 
         self.driver_errors = (psycopg.Error,)
-        kwargs, url_schema = parse_postgres_url(url)
-        self.schema = schema or url_schema
+        self.address = WarehouseURL.parse(url)
+        kwargs, _ = parse_postgres_url(self.address)
+        self.schema = self.address.schema(schema)
         host = kwargs.get("host") or os.environ.get("PGHOST") or "localhost"
         port = kwargs.get("port") or os.environ.get("PGPORT") or 5432
         self.where = f"{host}:{port}"
         try:
             self.con = psycopg.connect(autocommit=True, **kwargs)
         except psycopg.Error as exc:
-            reason = first_line(exc).removeprefix("connection failed: ")
-            if kwargs.get("password"):
-                reason = reason.replace(str(kwargs["password"]), "***")
+            reason = self.address.scrub(first_line(exc).removeprefix("connection failed: "))
             raise WarehouseError(f"cannot connect to PostgreSQL at {self.where}"
                                  f" (database {kwargs.get('dbname', 'default')}): "
                                  f"{reason}") from None
         self.execute("SET TIME ZONE 'UTC'")
         if self.schema:
-            exists = self.query_params("SELECT 1 FROM information_schema.schemata "
-                                       "WHERE schema_name = %s", (self.schema,)).rows
-            if not exists:
-                self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.quote(self.schema)}")
-            self.execute(f"SET search_path TO {self.quote(self.schema)}, public")
+            self._use_schema(create)
+
+    def _use_schema(self, create: bool) -> None:
+        """Tables live in the schema; compiled SQL that names tables without one finds them
+        through ``search_path``. Only a loading command creates the schema."""
+        name = quote_identifier(self.schema, self.dialect)
+        exists = self.query_params("SELECT 1 FROM information_schema.schemata "
+                                   "WHERE schema_name = %s", (self.schema,)).rows
+        if not exists:
+            if not create:
+                self.close()
+                raise WarehouseError(f"no data yet: PostgreSQL at {self.where} has no schema "
+                                     f"{self.schema!r} (load it first with `kpi sync "
+                                     "<connector>`)")
+            self.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")
+        self.execute(f"SET search_path TO {name}, public")
 
     def _schema_sql(self) -> tuple[str, tuple[Any, ...]]:
         if self.schema:

@@ -18,11 +18,12 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl
 
 from ..errors import WarehouseError
 from ..schema import Column, Table
-from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys, redact_url
+from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys
+from .identifiers import quote_identifier
+from .url import WarehouseURL
 from .values import coerce_rows
 
 _TYPES = {"string": "STRING", "integer": "BIGINT", "decimal": "DECIMAL(18,4)",
@@ -52,12 +53,11 @@ def spark_session(url: str) -> Any:
     from pyspark.sql import SparkSession
 
     # Parsed by hand: urlsplit() rejects "local[2]" as a bracketed IPv6 host.
-    rest = url.split("://", 1)[1] if "://" in url else url
-    master, _, query = rest.partition("?")
-    master = master.strip("/") or "local"
+    address = WarehouseURL.parse(url)
+    master = address.location.strip("/") or "local"
     if not master.startswith("local"):
         master = f"spark://{master}"
-    settings = dict(parse_qsl(query))
+    settings = {k: v for k, v in address.params if k != "schema"}
     key = f"{master}?{sorted(settings.items())}"
     if key in _sessions:
         return _sessions[key]
@@ -78,8 +78,8 @@ def spark_session(url: str) -> Any:
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - Py4J and JVM errors have no common base
-        raise WarehouseError(f"cannot start Spark ({redact_url(url)}): "
-                             f"{str(exc).splitlines()[0]}") from None
+        raise WarehouseError(f"cannot start Spark ({address}): "
+                             f"{address.scrub(str(exc).splitlines()[0])}") from None
     session.sparkContext.setLogLevel("ERROR")
     _sessions[key] = session
     return session
@@ -90,14 +90,32 @@ class SparkWarehouse(Warehouse):
     scheme = "spark"
     param = "?"
 
-    def __init__(self, url: str, schema: str | None = None):
+    def __init__(self, url: str, schema: str | None = None, *, create: bool = True):
         super().__init__(url, schema)
+        self.address = WarehouseURL.parse(url)
+        self.schema = self.address.schema(schema)
         self.spark = spark_session(url)
         self._depth = 0
         self._pending: list[tuple[str, Any]] = []  # (table name, callable applying it)
-        if schema:
-            self.spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
+        if self.schema:
+            self._use_schema(create)
         self._attach_existing()
+
+    def _use_schema(self, create: bool) -> None:
+        """Only a loading command creates the database. Without a metastore, a database
+        written by an earlier process is only a folder: registering it again creates
+        nothing new."""
+        from pathlib import Path
+        from urllib.parse import unquote, urlsplit
+
+        if not create and not self.spark.catalog.databaseExists(self.schema):
+            root = urlsplit(self.spark.conf.get("spark.sql.warehouse.dir", ""))
+            folder = Path(unquote(root.path)) / f"{self.schema.lower()}.db"
+            if root.scheme not in ("", "file") or not folder.is_dir():
+                raise WarehouseError(f"no data yet: Spark has no database {self.schema!r} "
+                                     "(load it first with `kpi sync <connector>`)")
+        self.execute("CREATE DATABASE IF NOT EXISTS "
+                     f"{quote_identifier(self.schema, self.dialect)}")
 
     def _attach_existing(self) -> None:
         """Without a metastore (local mode) the catalog lives in memory: tables written by
@@ -123,11 +141,13 @@ class SparkWarehouse(Warehouse):
             self._attach(name, sub)
 
     def _attach(self, name: str, path: Any) -> None:
+        from sqlglot import exp
+
         from ..schema import table as canonical
 
-        where = str(path).replace("'", "\\'")
+        where = exp.Literal.string(str(path)).sql(self.dialect)
         try:  # the files' own schema first: it has columns added since
-            self.execute(f"CREATE TABLE {self.qualify(name)} USING parquet LOCATION '{where}'")
+            self.execute(f"CREATE TABLE {self.qualify(name)} USING parquet LOCATION {where}")
             return
         except WarehouseError:
             pass  # no data file yet: Parquet cannot tell the schema
@@ -135,7 +155,7 @@ class SparkWarehouse(Warehouse):
         if known is not None:
             cols = ", ".join(f"`{c.name}` {_TYPES[c.type]}" for c in known.columns)
             self.execute(f"CREATE TABLE {self.qualify(name)} ({cols}) USING parquet "
-                         f"LOCATION '{where}'")
+                         f"LOCATION {where}")
 
     # -- reading -----------------------------------------------------------------------
     def query(self, sql: str) -> QueryResult:
@@ -289,7 +309,9 @@ class SparkWarehouse(Warehouse):
         self.delete_rows(STATE_TABLE, "connector", [connector])
 
     def qualify(self, name: str) -> str:
-        return f"`{self.schema}`.`{name}`" if self.schema else f"`{name}`"
+        from sqlglot import exp
+
+        return exp.table_(name, db=self.schema, quoted=True).sql(self.dialect)
 
     def close(self) -> None:
         """The session stays up for the process: starting one takes seconds."""

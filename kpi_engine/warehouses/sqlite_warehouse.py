@@ -16,14 +16,18 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import WarehouseError
 from ..schema import Table
-from .base import MergeCounts, file_path_from_url
+from .base import MergeCounts
+from .database_file import database_file
 from .dbapi import DBAPIWarehouse, first_line
 from .file_lock import FileLocks
 from .upsert_sql import MergePlan, on_conflict_sql
+from .url import URLError, WarehouseURL
 
 _TYPES = {"string": "TEXT", "integer": "INTEGER", "decimal": "NUMERIC",
           "float": "REAL", "boolean": "INTEGER", "timestamp": "TEXT", "date": "TEXT"}
@@ -58,14 +62,23 @@ class SQLiteWarehouse(DBAPIWarehouse):
         finally:
             self.execute("PRAGMA query_only = OFF")
 
-    def __init__(self, url: str, schema: str | None = None):
+    def __init__(self, url: str, schema: str | None = None, *, create: bool = True):
         super().__init__(url, None)
+        self.address = WarehouseURL.parse(url)
+        if self.address.params:
+            raise URLError("SQLite takes no URL parameters (it has no schemas): remove "
+                           "'?...' from the URL")
         if schema:
             raise WarehouseError("SQLite has no schemas: remove 'schema' from kpi.yaml")
-        self.path = file_path_from_url(url)
+        self.path = database_file(self.address, "SQLite", create)
         try:
-            # Autocommit; the base class issues BEGIN/COMMIT itself.
-            self.con = sqlite3.connect(self.path, isolation_level=None)
+            # Autocommit; the base class issues BEGIN/COMMIT itself. A read command
+            # opens the file read-only ("mode=ro"), so it can neither create nor write.
+            if create or self.path == ":memory:":
+                self.con = sqlite3.connect(self.path, isolation_level=None)
+            else:
+                uri = f"file:{quote(str(Path(self.path).resolve()))}?mode=ro"
+                self.con = sqlite3.connect(uri, isolation_level=None, uri=True)
         except sqlite3.Error as exc:
             raise WarehouseError(f"cannot open SQLite database {self.path!r}: "
                                  f"{first_line(exc)}") from None

@@ -5,37 +5,37 @@ from __future__ import annotations
 from kpi_engine import hookimpl
 
 
-def _duckdb(url: str, schema: str | None):
+def _duckdb(url: str, schema: str | None, create: bool = True):
     from kpi_engine.warehouses.duckdb_warehouse import DuckDBWarehouse
 
-    return DuckDBWarehouse(url, schema)
+    return DuckDBWarehouse(url, schema, create=create)
 
 
-def _sqlite(url: str, schema: str | None):
+def _sqlite(url: str, schema: str | None, create: bool = True):
     from kpi_engine.warehouses.sqlite_warehouse import SQLiteWarehouse
 
-    return SQLiteWarehouse(url, schema)
+    return SQLiteWarehouse(url, schema, create=create)
 
 
-def _postgres(url: str, schema: str | None):
+def _postgres(url: str, schema: str | None, create: bool = True):
     _require("psycopg", "postgres")
     from kpi_engine.warehouses.postgres_warehouse import PostgresWarehouse
 
-    return PostgresWarehouse(url, schema)
+    return PostgresWarehouse(url, schema, create=create)
 
 
-def _mysql(url: str, schema: str | None):
+def _mysql(url: str, schema: str | None, create: bool = True):
     _require("pymysql", "mysql")
     from kpi_engine.warehouses.mysql_warehouse import MySQLWarehouse
 
-    return MySQLWarehouse(url, schema)
+    return MySQLWarehouse(url, schema, create=create)
 
 
-def _spark(url: str, schema: str | None):
+def _spark(url: str, schema: str | None, create: bool = True):
     _require("pyspark", "spark")
     from kpi_engine.warehouses.spark_warehouse import SparkWarehouse
 
-    return SparkWarehouse(url, schema)
+    return SparkWarehouse(url, schema, create=create)
 
 
 def _require(module: str, extra: str) -> None:
