@@ -7,7 +7,6 @@ import json
 import networkx as nx
 
 from .registry import Registry
-from .specs.dependencies import metric_dependencies
 
 
 def build_graph(registry: Registry) -> nx.DiGraph:
@@ -16,7 +15,7 @@ def build_graph(registry: Registry) -> nx.DiGraph:
     graph = nx.DiGraph()
     for name, metric in registry.metrics.items():
         graph.add_node(name, kind="metric", type=metric.type)
-        for dep in metric_dependencies(metric, registry.dialect_of_metric(name)):
+        for dep in registry.depends_on(name):
             graph.add_edge(name, dep)
         if metric.source:
             graph.add_node(f"source:{metric.source}", kind="source")

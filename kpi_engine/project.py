@@ -19,9 +19,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from .compiler.dialects import WEEKDAYS
 from .errors import KpiError, Location
-from .specs.yaml_positions import load_yaml, position_of
+from .vocabulary import WEEKDAYS
 
 PROJECT_FILE = "kpi.yaml"
 MAX_PROJECT_BYTES = 1_000_000
@@ -73,6 +72,8 @@ class Project(BaseModel):
         return {k: _expand_tree(v, self, ("connectors", name, k)) for k, v in settings.items()}
 
     def _where(self, path: tuple[Any, ...]) -> Location:
+        from .specs.yaml_positions import position_of
+
         line, col = position_of(self._source, path) if self._source is not None else (0, 0)
         return Location(self._file, line, col)
 
@@ -134,6 +135,8 @@ def load_project(path: str | Path | None = None) -> Project:
     if "\x00" in text:
         line = text[:text.index("\x00")].count("\n") + 1
         raise KpiError("the project file contains a NUL character", Location(str(path), line))
+    from .specs.yaml_positions import load_yaml, position_of  # YAML only with a kpi.yaml
+
     data = load_yaml(text, str(path)) or {}
     if not isinstance(data, dict):
         raise KpiError("the project file must be a mapping", Location(str(path), 1, 1))

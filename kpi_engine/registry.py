@@ -10,7 +10,6 @@ from typing import Any
 
 from .errors import CompileError, KpiError, Location, SpecError, SpecErrors, did_you_mean
 from .spec_packs import broken_packs
-from .specs.loader import load_spec_file, load_spec_text
 from .specs.models import Metric, Source, SpecFile
 
 
@@ -43,6 +42,9 @@ class Registry:
     installed_packs: list[str] | None = None  # None: not looked up (include_packs=False)
     _pending: list[tuple[str, Source | Metric, str, str]] = field(default_factory=list,
                                                                   repr=False)
+    # name -> (the metric, its direct dependencies); kept in the registry cache, so `kpi
+    # list` and `kpi graph` need not parse expressions again.
+    _deps: dict[str, tuple[Metric, tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     # -- building --------------------------------------------------------------------
     def add(self, spec: SpecFile, pack: str = "") -> list[KpiError]:
@@ -164,6 +166,17 @@ class Registry:
             raise CompileError(f"unknown source {name!r}"
                                f"{did_you_mean(name, set(self.sources))}") from None
 
+    def depends_on(self, name: str) -> tuple[str, ...]:
+        """The metrics ``name`` is computed from (direct dependencies), parsed once."""
+        metric = self.metrics[name]
+        known = self._deps.get(name)
+        if known is None or known[0] is not metric:  # a replacement changes the metric
+            from .specs.dependencies import metric_dependencies
+
+            known = (metric, tuple(metric_dependencies(metric, self.dialect_of_metric(name))))
+            self._deps[name] = known
+        return known[1]
+
     def known_names(self) -> set[str]:
         return set(self.metrics) | set(self.aliases)
 
@@ -250,6 +263,8 @@ def select_packs(installed: list[str], only: Iterable[str] | None, exclude: Iter
 
 
 def _add_file(registry: Registry, item: Any, pack: str, packaged: bool = False) -> list[KpiError]:
+    from .specs.loader import load_spec_file, load_spec_text  # YAML only when loading
+
     try:
         if packaged and not isinstance(item, Path):
             spec = load_spec_text(item.read_text(encoding="utf-8"), f"{pack}:{item.name}")

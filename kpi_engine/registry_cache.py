@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1  # bump when the entry's layout changes
+FORMAT = 2  # bump when the entry's layout changes
 
 
 def cache_dir() -> Path | None:
@@ -50,6 +50,8 @@ def cached_load_registry(folders: Iterable[Path | str] = (), **kwargs: Any):
     if registry is not None:
         return registry
     registry = load_registry(folders, **kwargs)  # raises on errors: those are never cached
+    for name in registry.metrics:  # parsed now, kept in the entry
+        registry.depends_on(name)
     _write(entry, registry, folders, kwargs)
     return registry
 

@@ -6,11 +6,7 @@ import json
 
 import click
 
-from ..citations import benchmark_text
 from ..errors import KpiError, SpecErrors
-from ..graph import build_graph, downstream, subgraph_for, to_dot, to_json, to_mermaid, upstream
-from ..specs.dependencies import metric_dependencies
-from ..units import unit_of
 from .context import AppContext
 from .formatting import is_rtl
 from .options import DialectChoice, format_option, lang_option
@@ -25,6 +21,8 @@ from .output import render_table
 @click.pass_obj
 def list_cmd(app: AppContext, domain: str | None, fmt: str, lang: str, show_all: bool) -> None:
     """Every metric: name, domain, label, type, unit, depends_on."""
+    from ..units import unit_of
+
     reg = app.registry
     rows = []
     for name in sorted(reg.metrics):
@@ -35,7 +33,7 @@ def list_cmd(app: AppContext, domain: str | None, fmt: str, lang: str, show_all:
             continue
         rows.append({"name": name, "domain": m.domain, "label": m.label_in(lang),
                      "type": m.type, "unit": unit_of(reg, name),
-                     "depends_on": metric_dependencies(m, reg.dialect_of_metric(name))})
+                     "depends_on": list(reg.depends_on(name))})
     if domain and not rows:
         known = sorted({m.domain for m in reg.metrics.values()})
         raise KpiError(f"no metric in domain {domain!r} (domains: {', '.join(known)})")
@@ -57,8 +55,11 @@ def list_cmd(app: AppContext, domain: str | None, fmt: str, lang: str, show_all:
 @click.pass_obj
 def show(app: AppContext, metric: str, lang: str, dialect: str, fmt: str) -> None:
     """A metric's spec, lineage and compiled SQL."""
+    from ..citations import benchmark_text
     from ..compiler.compiler import compile_request
     from ..compiler.request import Request
+    from ..graph import build_graph, downstream, upstream
+    from ..units import unit_of
 
     reg = app.registry
     m = reg.metric(metric)
@@ -123,6 +124,8 @@ def validate(app: AppContext, specs: tuple[str, ...]) -> None:
 @click.pass_obj
 def graph(app: AppContext, metric: str | None, fmt: str) -> None:
     """The dependency graph, whole or around one metric."""
+    from ..graph import build_graph, subgraph_for, to_dot, to_json, to_mermaid
+
     reg = app.registry
     g = build_graph(reg)
     if metric:

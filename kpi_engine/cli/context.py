@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import KpiError
-from ..project import Project, expand_env, load_project
-from ..registry import Registry
+
+if TYPE_CHECKING:  # imported when used: `kpi --help` needs neither pydantic nor YAML
+    from ..project import Project
+    from ..registry import Registry
 
 
 @dataclass
@@ -19,6 +22,8 @@ class AppContext:
 
     @cached_property
     def project(self) -> Project:
+        from ..project import load_project
+
         return load_project(self.project_path)
 
     def spec_folders(self) -> list[Path]:
@@ -66,6 +71,8 @@ class AppContext:
             if param is None:
                 return self.project.schema_
             if url is None:  # only this parameter: compiling needs no password
+                from ..project import expand_env
+
                 param = expand_env(param, self.project.warehouse_location(), "warehouse")
             return replace(address, params=(("schema", param),)).schema()
 

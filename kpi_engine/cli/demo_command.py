@@ -11,9 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..compiler.request import Request
 from ..errors import KpiError, did_you_mean
-from ..units import unit_of
 from .context import AppContext
 from .formatting import LANGS, is_rtl, locale_of, row_formatter
 from .output import render_table
@@ -143,6 +141,7 @@ def _periods(request) -> list[str]:
 def _evaluate_group(registry, metrics, request, wh):
     """One statement per domain; if it fails, metric by metric to name the culprit.
     Returns ({period: {metric: value}}, errors)."""
+    from ..compiler.request import Request
     from ..evaluate import evaluate
 
     if not metrics:
@@ -166,6 +165,7 @@ def _evaluate_group(registry, metrics, request, wh):
 def _evaluate_breakdown(registry, metric, request, wh):
     """The metric by its breakdown: {slice label: {period: value}}, largest slices first,
     and how many more slices there were."""
+    from ..compiler.request import Request
     from ..evaluate import evaluate
 
     dims = breakdown_of(registry.metrics[metric])
@@ -195,6 +195,8 @@ def _month_names(periods: list[str], lang: str) -> list[str]:
 
 
 def _domain_table(metrics, periods, values, slices, registry, lang) -> str:
+    from ..units import unit_of
+
     headers = ["KPI", "metric", *_month_names(periods, lang)]
     rows = []
     for m in metrics:

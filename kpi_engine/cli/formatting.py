@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel import Locale
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+if TYPE_CHECKING:  # Babel is imported when a number is formatted, not by `kpi --help`
+    from babel import Locale
 
 LANGS = ("en", "vi", "fa", "ms")
 # Digits of CLDR numbering systems that are not Latin (Babel gives their separators only).
@@ -27,6 +27,8 @@ _DURATION_UNITS = ("seconds", "hours")
 
 @cache
 def locale_of(lang: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse(lang if lang in LANGS else "en")
 
 
@@ -54,6 +56,8 @@ def currency_decimals(currency: str | None) -> int:
     """Minor units of a currency (VND and IRR have none); 2 when unknown."""
     if not currency:
         return 2
+    from babel.numbers import get_currency_precision
+
     try:
         return get_currency_precision(currency.upper())
     except Exception:  # noqa: BLE001 - an unknown code is shown with two decimals
@@ -87,6 +91,8 @@ def _pattern(decimals: int) -> str:
 
 def number(value: Any, decimals: int, lang: str = "en") -> str:
     """A number with grouping and exactly ``decimals`` places, in the language's symbols."""
+    from babel.numbers import format_decimal
+
     rounded = round_half_up(value, decimals)
     text = format_decimal(rounded, _pattern(decimals), locale=locale_of(lang),
                           decimal_quantization=False, numbering_system="default")
@@ -100,6 +106,8 @@ def money(value: Any, lang: str = "en", currency: str | None = None) -> str:
     places = currency_decimals(currency)
     if not currency:
         return number(value, places, lang)
+    from babel.numbers import format_currency
+
     rounded = round_half_up(value, places)
     text = format_currency(rounded, currency.upper(), locale=locale_of(lang),
                            numbering_system="default")

@@ -6,8 +6,7 @@ from datetime import date
 
 import click
 
-from ..compiler.dialects import DIALECTS
-from ..compiler.request import REQUEST_GRAINS
+from ..vocabulary import DIALECTS, REQUEST_GRAINS
 
 
 class DateParam(click.ParamType):

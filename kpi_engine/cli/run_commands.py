@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 
-from ..compiler.compiler import compile_request
-from ..compiler.request import Request
 from .context import AppContext
 from .formatting import check_currency
 from .options import dialect_option, format_option, lang_option, request_options, warehouse_option
 from .output import records_csv, records_json, records_table
 
+if TYPE_CHECKING:
+    from ..compiler.request import Request
+
 
 def make_request(app: AppContext, metrics: tuple[str, ...], grain: str, by: tuple[str, ...],
                  since, until, where: tuple[str, ...], timezone: str | None,
                  week_start: str | None, dialect: str) -> Request:
+    from ..compiler.request import Request  # sqlglot only when a command compiles
+
     project = app.project
     return Request(metrics=metrics, grain=grain, dimensions=by, since=since, until=until,
                    where=where, timezone=timezone or project.timezone,
@@ -34,6 +38,8 @@ def compile_cmd(app: AppContext, metrics, dialect, grain, by, since, until, wher
     """Print the one SQL statement that computes METRICS in a dialect."""
     request = make_request(app, metrics, grain, by, since, until, where, timezone, week_start,
                            dialect)
+    from ..compiler.compiler import compile_request
+
     click.echo(compile_request(app.registry, request).sql)
 
 

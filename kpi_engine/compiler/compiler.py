@@ -21,7 +21,6 @@ from datetime import date, datetime
 from sqlglot import exp
 
 from ..errors import CompileError, did_you_mean
-from ..graph import build_graph
 from ..registry import Registry
 from ..specs.expressions import UnsafeExpression, parse_expression
 from ..specs.models import Metric
@@ -36,7 +35,6 @@ _ZERO_WHEN_EMPTY = ("sum", "count", "count_distinct")
 class Compiler:
     def __init__(self, registry: Registry):
         self.registry = registry
-        self.graph = build_graph(registry)
 
     def compile(self, request: Request) -> CompiledQuery:
         check_dialect(request.dialect)

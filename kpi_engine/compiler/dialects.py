@@ -12,9 +12,7 @@ from datetime import datetime
 
 from sqlglot import exp
 
-DIALECTS = ("duckdb", "postgres", "mysql", "sqlite", "bigquery", "snowflake", "redshift",
-            "spark", "databricks", "trino", "clickhouse")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from ..vocabulary import DIALECTS, WEEKDAYS  # noqa: F401 - re-exported
 
 
 class DialectAdapter:

@@ -8,10 +8,8 @@ from datetime import date
 from sqlglot import exp
 
 from ..errors import CompileError
-from ..specs.models import GRAINS
+from ..vocabulary import REQUEST_GRAINS  # noqa: F401 - re-exported
 from .dialects import DIALECTS, WEEKDAYS
-
-REQUEST_GRAINS = (*GRAINS, "all")
 
 
 @dataclass(frozen=True)

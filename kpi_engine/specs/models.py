@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from ..errors import Location
 
-GRAINS = ("hour", "day", "week", "month", "quarter", "year")
 BASE_TYPES = ("sum", "count", "count_distinct", "avg", "min", "max", "median", "percentile")
 ADDITIVE_TYPES = ("sum", "count")
 METRIC_TYPES = BASE_TYPES + ("ratio", "derived", "cumulative", "offset", "snapshot")

@@ -12,8 +12,9 @@ from ..graph import build_graph, find_cycle
 from ..registry import Registry
 from ..specs.dependencies import metric_dependencies, source_columns
 from ..specs.expressions import UnsafeExpression, parse_expression, parse_query
-from ..specs.models import ADDITIVE_TYPES, GRAINS, Metric, Source
+from ..specs.models import ADDITIVE_TYPES, Metric, Source
 from ..specs.sql_allowlist import readable_tables, table_problem
+from ..vocabulary import GRAINS
 
 # Expression-bearing fields, and whether aggregates / :period parameters are allowed.
 _SOURCE_FIELDS = ("filter",)
