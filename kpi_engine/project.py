@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .compiler.dialects import WEEKDAYS
 from .errors import KpiError, Location
+from .specs.limits import MAX_PROJECT_BYTES, read_text_file
 from .specs.yaml_positions import load_yaml, position_of
 
 PROJECT_FILE = "kpi.yaml"
@@ -57,7 +58,8 @@ def load_project(path: str | Path | None = None) -> Project:
         if explicit:
             raise KpiError(f"project file {str(path)!r} not found")
         return Project()
-    data = load_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
+    text = read_text_file(path, MAX_PROJECT_BYTES, "project file", error=KpiError)
+    data = load_yaml(text, str(path)) or {}
     if not isinstance(data, dict):
         raise KpiError("the project file must be a mapping", Location(str(path), 1, 1))
     if isinstance(data.get("specs"), str):
