@@ -13,6 +13,15 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from .limits import (
+    MAX_EXPRESSION_CHARS,
+    MAX_EXPRESSION_DEPTH,
+    MAX_QUERY_CHARS,
+    expression_text_problem,
+    recursion_room,
+    tree_depth,
+)
+
 _STATEMENTS = (exp.Query, exp.Subquery, exp.DDL, exp.DML, exp.Command, exp.Use,
                exp.Set, exp.Pragma, exp.Transaction, exp.Commit, exp.Rollback, exp.Describe,
                exp.Table, exp.Into, exp.Lateral, exp.Values)
@@ -54,18 +63,38 @@ def parse_expression(sql: str, dialect: str = "duckdb", *, allow_aggregates: boo
         raise UnsafeExpression("empty expression")
     if ";" in _strip_strings(sql):
         raise UnsafeExpression("multiple statements are not allowed (found ';')")
-    try:
-        statements = sqlglot.parse(sql, read=dialect)
-    except ParseError as exc:
-        first = exc.errors[0]["description"] if exc.errors else str(exc)
-        raise UnsafeExpression(f"cannot parse {sql!r}: {first}") from None
+    statements = _parse_bounded(sql, dialect, f"cannot parse {_short(sql)!r}",
+                                MAX_EXPRESSION_CHARS)
     if len(statements) != 1 or statements[0] is None:
         raise UnsafeExpression("exactly one expression is allowed")
     tree = statements[0]
+    if tree_depth(tree) > MAX_EXPRESSION_DEPTH:
+        raise UnsafeExpression(f"expression nests more than {MAX_EXPRESSION_DEPTH} levels deep")
     # sqlglot parses a lone name as a Column; a full statement arrives as a Query or DDL.
-    check_scalar(tree, allow_aggregates=allow_aggregates,
-                 allow_placeholders=allow_placeholders)
+    with recursion_room():  # its messages render nodes with sqlglot's recursive generator
+        check_scalar(tree, allow_aggregates=allow_aggregates,
+                     allow_placeholders=allow_placeholders)
     return ParsedExpression(sql=sql, tree=tree)
+
+
+def _parse_bounded(sql: str, dialect: str, what: str, max_chars: int) -> list:
+    """sqlglot.parse within the size limits: too long or too deeply nested text is refused
+    before the recursive parser runs, which then gets the stack room those limits need."""
+    problem = expression_text_problem(sql, max_chars)
+    if problem:
+        raise UnsafeExpression(problem)
+    try:
+        with recursion_room():
+            return sqlglot.parse(sql, read=dialect)
+    except ParseError as exc:
+        first = exc.errors[0]["description"] if exc.errors else str(exc)
+        raise UnsafeExpression(f"{what}: {first}") from None
+    except RecursionError:  # chains such as NOT NOT NOT ... that no bracket shows
+        raise UnsafeExpression("expression is nested too deeply") from None
+
+
+def _short(sql: str) -> str:
+    return sql if len(sql) <= 200 else sql[:200] + "..."
 
 
 def check_scalar(tree: exp.Expression, *, allow_aggregates: bool = False,
@@ -128,11 +157,8 @@ def parse_query(sql: str, dialect: str = "duckdb") -> exp.Query:
     """Parse a source's SQL: exactly one SELECT (CTEs, joins, windows allowed), no DDL/DML."""
     if ";" in _strip_strings(sql).rstrip().rstrip(";"):
         raise UnsafeExpression("multiple statements are not allowed (found ';')")
-    try:
-        statements = [s for s in sqlglot.parse(sql.strip().rstrip(";"), read=dialect) if s]
-    except ParseError as exc:
-        first = exc.errors[0]["description"] if exc.errors else str(exc)
-        raise UnsafeExpression(f"cannot parse source SQL: {first}") from None
+    statements = [s for s in _parse_bounded(sql.strip().rstrip(";"), dialect,
+                                            "cannot parse source SQL", MAX_QUERY_CHARS) if s]
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise UnsafeExpression("a source's sql must be exactly one SELECT query")
     query = statements[0]
