@@ -32,7 +32,7 @@ from .scans import Scan, ScanContext, build_scan, metric_filter_expr, metric_val
 from .timeline import GRAIN_ORDER, period_starts, shift
 
 # Derived and ratio metrics are inlined into one expression: bound what that may build.
-MAX_INLINED_DEPTH = 2_000  # levels of one metric's expression (a 200-metric chain: ~400)
+MAX_INLINED_DEPTH = 1_000  # levels of one metric's expression (a 200-metric chain: ~400)
 MAX_INLINED_NODES = 250_000  # nodes built for one request
 
 _ZERO_WHEN_EMPTY = ("sum", "count", "count_distinct")
