@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, TokenError
 
 from .limits import (
     MAX_EXPRESSION_CHARS,
@@ -89,6 +89,9 @@ def _parse_bounded(sql: str, dialect: str, what: str, max_chars: int) -> list:
     except ParseError as exc:
         first = exc.errors[0]["description"] if exc.errors else str(exc)
         raise UnsafeExpression(f"{what}: {first}") from None
+    except TokenError:  # an unterminated string or comment, a stray character
+        raise UnsafeExpression(f"{what}: an unterminated quote or comment, or a character "
+                               "SQL does not allow") from None
     except RecursionError:  # chains such as NOT NOT NOT ... that no bracket shows
         raise UnsafeExpression("expression is nested too deeply") from None
 
