@@ -194,6 +194,8 @@ def _float_from_number(v: Any) -> float:
         f = float(v)
     except OverflowError:  # an int beyond the float range
         raise _fail(v, "a number", "out of range") from None
+    except ValueError:  # Decimal('sNaN')
+        raise _fail(v, "a number") from None
     if not math.isfinite(f):
         raise _fail(v, "a number")
     return f
@@ -215,6 +217,8 @@ def _bool_from_bool(v: bool) -> bool:
 
 
 def _bool_from_number(v: Any) -> bool:
+    if isinstance(v, Decimal) and v.is_snan():  # comparing a signaling NaN raises
+        raise _fail(v, "a boolean (true/false, yes/no, 1/0)")
     if v == 1:
         return True
     if v == 0:
