@@ -86,8 +86,11 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
 yaml_values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
     max_leaves=20)
+plausible = st.one_of(yaml_values, st.sampled_from(
+    ["sum", "count", "ratio", "derived", "offset", "cumulative", "snapshot", "orders", "sales",
+     "n", "a", "subtotal", "sales / n", "a + b", "count(*)", "(((", "{periods: 1}"]))
 metric_like = st.fixed_dictionaries({"name": st.sampled_from(["a", "b", "Bad Name", ""])},
-                                    optional={k: yaml_values for k in (
+                                    optional={k: plausible for k in (
                                         "type", "source", "expr", "filter", "metric",
                                         "numerator", "denominator", "offset", "per", "window")})
 
@@ -96,9 +99,18 @@ metric_like = st.fixed_dictionaries({"name": st.sampled_from(["a", "b", "Bad Nam
 @given(st.fixed_dictionaries({}, optional={"dialect": scalars, "sources": yaml_values,
                                            "metrics": st.lists(metric_like, max_size=4),
                                            "extra": yaml_values}))
-def test_structured_yaml_specs_load_or_fail_clearly(document):
+def test_structured_yaml_specs_load_and_validate_or_fail_clearly(document):
     text = yaml.safe_dump(document, allow_unicode=True)
-    only_clear_errors(lambda: load_spec_text(text, "fuzz.yaml"))
+    only_clear_errors(lambda: load_and_validate(text))
+
+
+def load_and_validate(text: str) -> list[KpiError]:
+    """What ``kpi validate`` does with one file: load it, then run every rule."""
+    from kpi_engine.validation.validator import validate_registry
+
+    registry = Registry()
+    base = registry.add(load_spec_text(VALID_SPEC, "base.yaml"))
+    return base + registry.add(load_spec_text(text, "fuzz.yaml")) + validate_registry(registry)
 
 
 @FUZZ
@@ -108,7 +120,7 @@ def test_mutated_spec_text_loads_or_fails_clearly(edits):
     text = VALID_SPEC
     for position, noise in sorted(edits, reverse=True):
         text = text[:position] + noise + text[position:]
-    only_clear_errors(lambda: load_spec_text(text, "fuzz.yaml"))
+    only_clear_errors(lambda: load_and_validate(text))
 
 
 # -- expressions and --where -------------------------------------------------------------------
