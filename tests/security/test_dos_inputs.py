@@ -316,6 +316,19 @@ def test_full_refresh_with_an_empty_file_empties_its_rows_like_any_other_file(wh
     assert wh.query("SELECT count(*) FROM ad_spend").rows[0][0] == 0
 
 
+def test_thousands_of_unknown_references_are_reported_quickly(tmp_path):
+    # Every error looked for a did-you-mean among every name: errors x names was quadratic.
+    lines = [SOURCE.rstrip(), "metrics:"] + [
+        f"  - {{name: metric_{i}, type: derived, expr: metirc_{i} + 1}}" for i in range(3000)]
+    path = write(tmp_path / "typos.yaml", "\n".join(lines) + "\n")
+    start = time.process_time()
+    with pytest.raises(KpiError) as caught:
+        load_registry([path], include_packs=False)
+    assert time.process_time() - start < 20
+    assert len(caught.value.errors) == 3000
+    assert "refers to unknown metric 'metirc_7' (did you mean 'metric_7'?)" in str(caught.value)
+
+
 def test_ten_thousand_metrics_validate_in_linear_time(tmp_path):
     def spec(n: int) -> Path:
         # One long chain of derived metrics, with an offset of every other link beside it.
