@@ -22,7 +22,12 @@ MAX_YAML_DEPTH = 64  # nested mappings and lists in one YAML document
 MAX_ALIAS_NODES = 10_000  # YAML nodes that aliases (*name, <<: *name) may add in total
 MAX_EXPRESSION_CHARS = 10_000  # one spec expression or --where filter
 MAX_QUERY_CHARS = 100_000  # a source's sql
-MAX_EXPRESSION_NESTING = 100  # parentheses, brackets and operators nested in one expression
+MAX_EXPRESSION_NESTING = 100  # parentheses and brackets nested in one expression
+MAX_EXPRESSION_DEPTH = 250  # levels of one parsed expression's tree
+# Frames Python may use while sqlglot parses or generates within the limits above (its
+# parser recurses ~22 frames per parenthesis). Python 3.11 runs Python-to-Python calls
+# without growing the C stack, so a higher limit is safe where the default (1,000) is not.
+RECURSION_ROOM = 60_000
 
 
 def read_text_file(path: Path, limit: int, what: str,
@@ -63,12 +68,6 @@ def line_col_of_index(text: str, index: int) -> tuple[int, int]:
     index = max(0, min(index, len(text)))
     return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
-
-MAX_EXPRESSION_DEPTH = 250  # levels of one parsed expression's tree
-# Frames Python may use while sqlglot parses or generates within the limits above (its
-# parser recurses ~22 frames per parenthesis). Python 3.11 runs Python-to-Python calls
-# without growing the C stack, so a higher limit is safe where the default (1,000) is not.
-RECURSION_ROOM = 60_000
 
 
 def expression_text_problem(sql: str, max_chars: int = MAX_EXPRESSION_CHARS) -> str | None:
