@@ -36,6 +36,9 @@ class Page:
     cursor: str | None = None
     origins: list[str] | None = None
     replace_all: bool = False  # the page is the stream's full content (files)
+    # With replace_all: the ``source`` values whose rows it replaces even when it has no
+    # rows (an empty file still empties its source's rows on a full refresh).
+    replace_sources: tuple[str, ...] = ()
 
 
 @dataclass

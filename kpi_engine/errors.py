@@ -60,9 +60,20 @@ class SyncError(KpiError):
     """A connector or load failed; nothing was written."""
 
 
+_HINT_CANDIDATES = 200  # names compared by difflib, so 10,000 names and 10,000 typos stay fast
+
+
 def did_you_mean(name: str, candidates: list[str] | set[str]) -> str:
     """A ' (did you mean X?)' suffix for the closest candidate, or ''."""
     import difflib
 
+    if len(candidates) > _HINT_CANDIDATES:
+        # difflib costs ~10 us a candidate: with thousands of names and as many errors that
+        # was quadratic. Keep the names most likely to be meant: same first letter, close
+        # length (a match needs a similar length anyway).
+        near = [c for c in candidates if c[:1] == name[:1] and abs(len(c) - len(name)) <= 2]
+        if len(near) > _HINT_CANDIDATES:  # a typo usually keeps the end too
+            near = [c for c in near if c[-3:] == name[-3:]] or near
+        candidates = near if len(near) <= _HINT_CANDIDATES else sorted(near)[:_HINT_CANDIDATES]
     close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -23,11 +23,16 @@ from sqlglot import exp
 from ..errors import CompileError, did_you_mean
 from ..registry import Registry
 from ..specs.expressions import UnsafeExpression, parse_expression
+from ..specs.limits import recursion_room, tree_extent
 from ..specs.models import Metric
 from .dialects import adapter_for
 from .request import CompiledQuery, Request, check_dialect
 from .scans import Scan, ScanContext, build_scan, metric_filter_expr, metric_value_expr, parse_in
 from .timeline import GRAIN_ORDER, period_starts, shift
+
+# Derived and ratio metrics are inlined into one expression: bound what that may build.
+MAX_INLINED_DEPTH = 1_000  # levels of one metric's expression (a 200-metric chain: ~400)
+MAX_INLINED_NODES = 250_000  # nodes built for one request
 
 _ZERO_WHEN_EMPTY = ("sum", "count", "count_distinct")
 
@@ -38,7 +43,11 @@ class Compiler:
 
     def compile(self, request: Request) -> CompiledQuery:
         check_dialect(request.dialect)
-        return _Plan(self.registry, request).build()
+        # Inlining a chain of derived metrics recurses once per metric, and sqlglot renders
+        # the nested expression recursively: both are bounded (MAX_INLINED_*), so give
+        # them the stack room those bounds need.
+        with recursion_room():
+            return _Plan(self.registry, request).build()
 
 
 class _Plan:
@@ -53,6 +62,8 @@ class _Plan:
         self.values: dict[str, exp.Expression] = {}  # metric -> expression in ``values``
         self.offset_joins: dict[tuple[int, str], str] = {}  # (periods, unit) -> alias
         self._offset_memo: dict[str, bool] = {}
+        self._finals: dict[str, exp.Expression] = {}  # offset-using metric -> final expression
+        self._inlined_nodes = 0  # nodes built by inlining metrics, for MAX_INLINED_NODES
         self.since = request.since
         self.grain = request.grain
         self.dims = tuple(request.dimensions)
@@ -61,7 +72,8 @@ class _Plan:
             try:
                 where.append(parse_expression(sql, "duckdb").tree)
             except UnsafeExpression as exc:
-                raise CompileError(f"--where {sql!r}: {exc}") from None
+                shown = sql if len(sql) <= 200 else sql[:200] + "..."
+                raise CompileError(f"--where {shown!r}: {exc}") from None
         self.ctx = ScanContext(
             adapter=self.adapter, grain=request.grain, dimensions=self.dims,
             since=request.since, until=request.until, timezone=request.timezone,
@@ -99,8 +111,22 @@ class _Plan:
             result = self._cumulative(metric)
         else:
             raise CompileError(f"metric {name!r} ({metric.type}) cannot be computed here")
-        self.values[name] = result
+        self.values[name] = self._bounded(name, result)
         return result.copy()
+
+    def _bounded(self, name: str, result: exp.Expression) -> exp.Expression:
+        """``result`` if it stays within the inlining bounds, else a CompileError: a metric
+        built from another twice, itself built twice, ... doubles at every level."""
+        size, depth = tree_extent(result)
+        self._inlined_nodes += size
+        if depth > MAX_INLINED_DEPTH or self._inlined_nodes > MAX_INLINED_NODES:
+            what = (f"nests {depth:,} levels deep (limit {MAX_INLINED_DEPTH:,})"
+                    if depth > MAX_INLINED_DEPTH else
+                    f"and the metrics it uses expand to more than {MAX_INLINED_NODES:,} "
+                    "expression nodes")
+            raise CompileError(f"metric {name!r} {what} once the metrics in its formula are "
+                               "written out; split the request or simplify the formulas")
+        return result
 
     def _over_metrics(self, sql: str, dialect: str, resolve) -> exp.Expression:
         """An expression over metric names, each replaced by its own expression."""
@@ -187,6 +213,11 @@ class _Plan:
         if not self.uses_offset(name):
             self.value(name)
             return exp.column(name, "cur")
+        if name not in self._finals:
+            self._finals[name] = self._bounded(name, self._final_of(name))
+        return self._finals[name].copy()
+
+    def _final_of(self, name: str) -> exp.Expression:
         metric = self.registry.metrics[name]
         dialect = self.registry.dialect_of_metric(name)
         if metric.type == "offset":
@@ -233,8 +264,12 @@ class _Plan:
         outputs = {name: self.final(name) for name in self.names}
         if self.offset_joins and self.request.since:
             # Offsets read earlier periods: extend every scan back by the largest step.
-            earliest = min(shift(datetime.combine(self.request.since, datetime.min.time()),
-                                 -n, unit) for n, unit in self.offset_joins)
+            try:
+                earliest = min(shift(datetime.combine(self.request.since, datetime.min.time()),
+                                     -n, unit) for n, unit in self.offset_joins)
+            except (OverflowError, ValueError):  # before year 1
+                raise CompileError(f"the period offsets reach before year 1 from --since "
+                                   f"{self.request.since}") from None
             self.ctx.since = earliest.date()
         scan_ctes = {scan.name: build_scan(self.ctx, scan) for scan in self.scans.values()}
         range_scans = [s for s in self.scans.values() if not s.history]

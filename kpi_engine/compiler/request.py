@@ -11,6 +11,10 @@ from ..errors import CompileError
 from ..vocabulary import REQUEST_GRAINS  # noqa: F401 - re-exported
 from .dialects import DIALECTS, WEEKDAYS
 
+# A day's bounds in any timezone (UTC-12..+14) and one period either side must stay
+# within Python's and the engines' years 1-9999.
+EARLIEST_DAY, LATEST_DAY = date(2, 1, 1), date(9998, 12, 31)
+
 
 @dataclass(frozen=True)
 class Request:
@@ -34,6 +38,10 @@ class Request:
         if self.week_start not in WEEKDAYS:
             raise CompileError(f"unknown week start {self.week_start!r}: use one of "
                                f"{', '.join(WEEKDAYS)}")
+        for flag, day in (("--since", self.since), ("--until", self.until)):
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                raise CompileError(f"{flag} {day} is outside the supported range "
+                                   f"{EARLIEST_DAY} to {LATEST_DAY}")
         if self.since and self.until and self.since >= self.until:
             raise CompileError(f"--since {self.since} must be before --until {self.until}")
         if len(set(self.dimensions)) != len(self.dimensions):

@@ -11,7 +11,7 @@ from .expressions import UnsafeExpression, parse_expression, parse_query
 from .models import Metric, Source
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65_536)  # above the metrics of a large project: validation asks twice
 def _metric_refs(sql: str, dialect: str) -> tuple[str, ...]:
     try:
         tree = parse_expression(sql, dialect).tree

@@ -17,6 +17,14 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
+from .limits import (
+    MAX_EXPRESSION_CHARS,
+    MAX_EXPRESSION_DEPTH,
+    MAX_QUERY_CHARS,
+    expression_text_problem,
+    recursion_room,
+    tree_depth,
+)
 from .sql_allowlist import (
     AGGREGATE_FUNCTIONS,
     EXPRESSION_NODES,
@@ -47,13 +55,21 @@ class ParsedExpression:
         return list(self.tree.find_all(exp.Column))
 
 
-def _parse(sql: str, dialect: str, what: str) -> list[exp.Expression]:
+def _parse(sql: str, dialect: str, what: str, max_chars: int) -> list[exp.Expression]:
+    """sqlglot.parse within the size limits: too long or too deeply nested text is refused
+    before the recursive parser runs, which then gets the stack room those limits need."""
+    problem = expression_text_problem(sql, max_chars)
+    if problem:
+        raise UnsafeExpression(problem)
     try:
-        return [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+        with recursion_room():
+            return [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except (ParseError, TokenError) as exc:
         errors = getattr(exc, "errors", None)
         first = errors[0]["description"] if errors else str(exc).splitlines()[0]
         raise UnsafeExpression(f"cannot parse {what}: {first}") from None
+    except RecursionError:  # chains such as NOT NOT NOT ... that no bracket shows
+        raise UnsafeExpression(f"cannot parse {what}: nested too deeply") from None
     except Exception as exc:  # noqa: BLE001 - sqlglot's builders raise TypeError, IndexError…
         raise UnsafeExpression(f"cannot parse {what} ({type(exc).__name__})") from None
 
@@ -65,12 +81,16 @@ def parse_expression(sql: str, dialect: str = "duckdb", *, allow_aggregates: boo
         raise UnsafeExpression("empty expression")
     if ";" in _strip_strings(sql):
         raise UnsafeExpression("multiple statements are not allowed (found ';')")
-    statements = _parse(sql, dialect, repr(sql if len(sql) <= 80 else sql[:77] + "..."))
+    statements = _parse(sql, dialect, repr(sql if len(sql) <= 80 else sql[:77] + "..."),
+                        MAX_EXPRESSION_CHARS)
     if len(statements) != 1:
         raise UnsafeExpression("exactly one expression is allowed")
     tree = statements[0]
-    check_scalar(tree, allow_aggregates=allow_aggregates,
-                 allow_placeholders=allow_placeholders)
+    if tree_depth(tree) > MAX_EXPRESSION_DEPTH:
+        raise UnsafeExpression(f"expression nests more than {MAX_EXPRESSION_DEPTH} levels deep")
+    with recursion_room():  # its messages render nodes with sqlglot's recursive generator
+        check_scalar(tree, allow_aggregates=allow_aggregates,
+                     allow_placeholders=allow_placeholders)
     return ParsedExpression(sql=sql, tree=tree)
 
 
@@ -113,7 +133,7 @@ def parse_query(sql: str, dialect: str = "duckdb", *,
         raise UnsafeExpression("a source's sql must be exactly one SELECT query")
     if ";" in _strip_strings(sql).rstrip().rstrip(";"):
         raise UnsafeExpression("multiple statements are not allowed (found ';')")
-    statements = _parse(sql.strip().rstrip(";"), dialect, "source SQL")
+    statements = _parse(sql.strip().rstrip(";"), dialect, "source SQL", MAX_QUERY_CHARS)
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise UnsafeExpression("a source's sql must be exactly one SELECT query")
     query = statements[0]

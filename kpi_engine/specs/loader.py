@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import KpiError, Location, SpecError, SpecErrors
+from ..errors import KpiError, Location, SpecError, SpecErrors, did_you_mean
+from .limits import MAX_SPEC_BYTES, read_text_file
 from .models import Metric, Source, SpecFile, _Frozen
 from .yaml_positions import PositionedDict, PositionedList, load_yaml, position_of
 
@@ -28,11 +29,17 @@ def load_spec_text(text: str, file: str) -> SpecFile:
             errors.append(SpecError(
                 f"unknown top-level key {key!r} (expected dialect, sources, metrics)",
                 Location(file, line, col)))
+    dialect = data.get("dialect", "duckdb")
+    if not _known_dialect(dialect):
+        line, col = data.positions.get("dialect", (1, 1))
+        errors.append(SpecError(f"unknown dialect {dialect!r}{_dialect_hint(dialect)}",
+                                Location(file, line, col)))
+        dialect = "duckdb"  # check the rest of the file as written in the default
     sources = _validate_items(data, "sources", Source, file, errors)
     metrics = _validate_items(data, "metrics", Metric, file, errors)
     if errors:
         raise SpecErrors(errors)
-    spec = SpecFile(dialect=data.get("dialect", "duckdb"), sources=tuple(sources),
+    spec = SpecFile(dialect=dialect, sources=tuple(sources),
                     metrics=tuple(metrics))
     spec._location = Location(file, 1, 1)
     return spec
@@ -40,13 +47,21 @@ def load_spec_text(text: str, file: str) -> SpecFile:
 
 def load_spec_file(path: Path | str) -> SpecFile:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read spec file: {exc.strerror}", Location(str(path))) from None
-    except UnicodeDecodeError:
-        raise SpecError("spec file is not UTF-8 text", Location(str(path))) from None
-    return load_spec_text(text, str(path))
+    return load_spec_text(read_text_file(path, MAX_SPEC_BYTES, "spec file"), str(path))
+
+
+def _known_dialect(name: Any) -> bool:
+    """A SQL dialect sqlglot can read (specs are parsed in their file's dialect)."""
+    from sqlglot.dialects.dialect import Dialect
+
+    return isinstance(name, str) and bool(name) and Dialect.get(name) is not None
+
+
+def _dialect_hint(name: Any) -> str:
+    from sqlglot.dialects.dialect import Dialects
+
+    hint = did_you_mean(str(name), {d.value for d in Dialects if d.value})
+    return hint or " (use duckdb, postgres, mysql, bigquery, snowflake, ...)"
 
 
 def _validate_items(data: dict, key: str, model: type[_Frozen], file: str,

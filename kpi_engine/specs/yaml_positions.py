@@ -2,6 +2,11 @@
 
 Pydantic reports errors by path (``metrics.3.expr``); users need FILE:LINE:COL. Mappings
 are loaded as :class:`PositionedDict`, which keeps the position of each key and value.
+
+The loader also bounds what a document may cost: nesting deeper than ``MAX_YAML_DEPTH``
+(the composer recurses once per level) and aliases that would add more than
+``MAX_ALIAS_NODES`` nodes (an "alias bomb" of a few hundred bytes expands to billions) are
+refused at the line and column where they occur.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from typing import Any
 import yaml
 
 from ..errors import Location, SpecError
+from .limits import MAX_ALIAS_NODES, MAX_YAML_DEPTH, line_col_of_index
 
 
 class PositionedDict(dict):
@@ -26,8 +32,46 @@ class PositionedList(list):
     start: tuple[int, int]
 
 
+class _LimitExceeded(yaml.MarkedYAMLError):
+    """A document past one of the loader's limits (reported without 'syntax error')."""
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    """SafeLoader with a nesting limit and an alias expansion budget."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._alias_nodes = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> nodes it expands to, once composed
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = super().compose_node(parent, index)
+            size = self._sizes.get(id(node))
+            if size is None:  # the alias sits inside the node it names
+                raise _LimitExceeded(
+                    None, None, f"alias *{event.anchor} refers to a node that contains it",
+                    event.start_mark)
+            self._alias_nodes += size
+            if self._alias_nodes > MAX_ALIAS_NODES:
+                raise _LimitExceeded(
+                    None, None, f"aliases expand to more than {MAX_ALIAS_NODES:,} YAML nodes "
+                    "(write the values out, or use fewer aliases)", event.start_mark)
+            return node
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise _LimitExceeded(
+                None, None, f"mappings and lists nest more than {MAX_YAML_DEPTH} levels deep",
+                self.peek_event().start_mark)
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        children = (node.value if isinstance(node, yaml.SequenceNode) else
+                    [n for pair in node.value for n in pair]
+                    if isinstance(node, yaml.MappingNode) else [])
+        self._sizes[id(node)] = 1 + sum(self._sizes.get(id(c), 1) for c in children)
+        return node
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PositionedDict:
@@ -69,7 +113,21 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 def load_yaml(text: str, file: str) -> Any:
     """Parse YAML text; syntax errors become a SpecError at the right line."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        loader = _Loader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.reader.ReaderError as exc:
+        line, col = line_col_of_index(text, exc.position)
+        char = exc.character if isinstance(exc.character, int) else 0
+        what = "a NUL byte" if char == 0 else f"character U+{char:04X}"
+        raise SpecError(f"{what} is not allowed in YAML text", Location(file, line, col)) \
+            from None
+    except _LimitExceeded as exc:
+        mark = exc.problem_mark
+        raise SpecError(str(exc.problem), Location(file, mark.line + 1, mark.column + 1)) \
+            from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)

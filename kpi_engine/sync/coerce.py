@@ -26,6 +26,12 @@ Converter = Callable[[Any], Any]
 # value too large for the column is reported at its line instead of failing the load.
 MONEY_SCALE = Decimal("0.0001")
 MONEY_LIMIT = Decimal(10) ** 14
+# Integers are BIGINT everywhere: a larger value is reported here, not by the engine.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# Numbers written as text are read only up to this length: '1E+100000000' or a million
+# digits would otherwise make int() or Decimal arithmetic run for minutes. No value that
+# fits a canonical column needs more characters.
+MAX_NUMBER_CHARS = 100
 
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
@@ -37,12 +43,23 @@ class CoerceError(ValueError):
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else repr(str(value))
+    if isinstance(value, int) and value.bit_length() > 200:  # str() of a huge int is slow
+        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    text = repr(value[:80]) if isinstance(value, str) else repr(str(value)[:80])
     return text if len(text) <= 60 else text[:57] + "...'"
 
 
-def _fail(value: Any, what: str) -> CoerceError:
-    return CoerceError(f"cannot read {_show(value)} as {what}")
+def _fail(value: Any, what: str, why: str = "") -> CoerceError:
+    return CoerceError(f"cannot read {_show(value)} as {what}" + (f" ({why})" if why else ""))
+
+
+def _number_text(v: str, what: str) -> str | None:
+    """The stripped text of a number, or None for ''; too long a text is refused before
+    any conversion looks at it."""
+    s = v.strip()
+    if len(s) > MAX_NUMBER_CHARS:
+        raise _fail(v, what, f"more than {MAX_NUMBER_CHARS} characters")
+    return s or None
 
 
 # -- string --------------------------------------------------------------------------------
@@ -51,6 +68,8 @@ def _str_from_str(v: str) -> str | None:
 
 
 def _str_from_scalar(v: Any) -> str:
+    if isinstance(v, int) and v.bit_length() > 10_000:
+        raise _fail(v, "a string", "too many digits")
     return str(v)
 
 
@@ -69,14 +88,20 @@ def _str_from_datetime(v: datetime) -> str:
 
 # -- decimal -------------------------------------------------------------------------------
 def _money(d: Decimal, raw: Any) -> Decimal:
-    if not d.is_finite() or abs(d) >= MONEY_LIMIT:
+    if not d.is_finite():
         raise _fail(raw, "a decimal")
-    return d.quantize(MONEY_SCALE, rounding=ROUND_HALF_EVEN)
+    # Compare before rounding (cheap, whatever the exponent) and after: 99999999999999.99995
+    # rounds up to 10^14, which DECIMAL(18, 4) cannot hold.
+    # (adjusted() and copy_abs() never round, so no exponent can overflow the context)
+    if d.adjusted() >= 14 or (q := d.quantize(MONEY_SCALE, ROUND_HALF_EVEN)).copy_abs() \
+            >= MONEY_LIMIT:
+        raise _fail(raw, "a decimal", "DECIMAL(18, 4) holds values below 10^14")
+    return q
 
 
 def _dec_from_str(v: str) -> Decimal | None:
-    s = v.strip()
-    if not s:
+    s = _number_text(v, "a decimal")
+    if s is None:
         return None
     try:
         d = Decimal(s)
@@ -90,6 +115,8 @@ def _dec_from_decimal(v: Decimal) -> Decimal:
 
 
 def _dec_from_int(v: int) -> Decimal:
+    if abs(v) >= MONEY_LIMIT:
+        raise _fail(v, "a decimal", "DECIMAL(18, 4) holds values below 10^14")
     return _money(Decimal(v), v)
 
 
@@ -102,44 +129,56 @@ def _dec_from_float(v: float) -> Decimal:
 
 
 # -- integer -------------------------------------------------------------------------------
+_INT_RANGE = "outside the 64-bit integer range"
+
+
 def _int_from_str(v: str) -> int | None:
-    s = v.strip()
-    if not s:
+    s = _number_text(v, "an integer")
+    if s is None:
         return None
     try:
-        return int(s)
+        n = int(s)
     except ValueError:
         pass
+    else:
+        return _int_from_int(n, v)
     # Spreadsheets write whole numbers as '12.0'; accept those, nothing with a fraction.
     try:
         d = Decimal(s)
     except InvalidOperation:
         raise _fail(v, "an integer") from None
-    if d.is_finite() and d == d.to_integral_value():
-        return int(d)
-    raise _fail(v, "an integer")
+    return _int_from_decimal(d, v)
 
 
-def _int_from_int(v: int) -> int:
-    return v
+def _int_from_int(v: int, raw: Any = None) -> int:
+    if INT_MIN <= v <= INT_MAX:
+        return v
+    raise _fail(v if raw is None else raw, "an integer", _INT_RANGE)
 
 
 def _int_from_float(v: float) -> int:
     if math.isfinite(v) and v.is_integer():
-        return int(v)
+        return _int_from_int(int(v), v)
     raise _fail(v, "an integer")
 
 
-def _int_from_decimal(v: Decimal) -> int:
-    if v.is_finite() and v == v.to_integral_value():
-        return int(v)
-    raise _fail(v, "an integer")
+def _int_from_decimal(v: Decimal, raw: Any = None) -> int:
+    raw = v if raw is None else raw
+    if not v.is_finite():
+        raise _fail(raw, "an integer")
+    # adjusted() is the exponent of the leading digit: checked before int(), which would
+    # build all 100,000,001 digits of 1E+100000000.
+    if v.adjusted() > 19:
+        raise _fail(raw, "an integer", _INT_RANGE)
+    if v != v.to_integral_value():
+        raise _fail(raw, "an integer")
+    return _int_from_int(int(v), raw)
 
 
 # -- float ---------------------------------------------------------------------------------
 def _float_from_str(v: str) -> float | None:
-    s = v.strip()
-    if not s:
+    s = _number_text(v, "a number")
+    if s is None:
         return None
     try:
         f = float(s)
@@ -151,7 +190,12 @@ def _float_from_str(v: str) -> float | None:
 
 
 def _float_from_number(v: Any) -> float:
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # an int beyond the float range
+        raise _fail(v, "a number", "out of range") from None
+    except ValueError:  # Decimal('sNaN')
+        raise _fail(v, "a number") from None
     if not math.isfinite(f):
         raise _fail(v, "a number")
     return f
@@ -173,6 +217,8 @@ def _bool_from_bool(v: bool) -> bool:
 
 
 def _bool_from_number(v: Any) -> bool:
+    if isinstance(v, Decimal) and v.is_snan():  # comparing a signaling NaN raises
+        raise _fail(v, "a boolean (true/false, yes/no, 1/0)")
     if v == 1:
         return True
     if v == 0:
@@ -185,7 +231,10 @@ def _naive_utc(d: datetime) -> datetime:
     # Canonical timestamps are UTC without a zone; a value without an offset is UTC already.
     if d.tzinfo is None:
         return d
-    return d.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return d.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+        raise _fail(d.isoformat(), "a timestamp", "outside years 1-9999 in UTC") from None
 
 
 def _ts_from_str(v: str) -> datetime | None:
@@ -193,9 +242,10 @@ def _ts_from_str(v: str) -> datetime | None:
     if not s:
         return None
     try:
-        return _naive_utc(datetime.fromisoformat(s))
+        d = datetime.fromisoformat(s)
     except ValueError:
         raise _fail(v, "a timestamp (ISO 8601)") from None
+    return _naive_utc(d)
 
 
 def _ts_from_datetime(v: datetime) -> datetime:

@@ -243,7 +243,7 @@ class _Run:
         """Merge one page and save its cursor; call inside a transaction."""
         table = coerced.table
         if page.replace_all and self.full_refresh:
-            self._replace(table, coerced.sources)
+            self._replace(table, coerced.sources | set(page.replace_sources))
         counts = self.warehouse.upsert(table, coerced.columns, coerced.rows)
         self.report.rows[table.name] = self.report.rows.get(table.name, 0) + counts.rows
         self.report.merged.setdefault(table.name, MergeCounts())

@@ -136,6 +136,7 @@ class TimeSemanticsRule:
     name = "time-semantics"
 
     def check(self, registry: Registry) -> Iterator[SpecError]:
+        offset_users = _offset_users(registry)
         for metric in registry.metrics.values():
             base = registry.metrics.get(metric.metric or "")
             if metric.type == "cumulative" and base is not None:
@@ -145,7 +146,7 @@ class TimeSemanticsRule:
                         f"metric, and {base.name!r} is {base.type} (not additive over time)",
                         metric.field_location("metric"))
             if metric.type == "offset" and base is not None:
-                if _depends_on_offset(registry, base.name, set()):
+                if base.name in offset_users:
                     yield SpecError(
                         f"metric {metric.name!r}: offsets cannot be nested "
                         f"({base.name!r} already uses an offset)",
@@ -180,15 +181,21 @@ def _unknown_sql_column(query: exp.Query, dialect: str) -> str | None:
     return None
 
 
-def _depends_on_offset(registry: Registry, name: str, seen: set[str]) -> bool:
-    if name in seen or name not in registry.metrics:
-        return False
-    seen.add(name)
-    metric = registry.metrics[name]
-    if metric.type == "offset":
-        return True
-    deps = metric_dependencies(metric, registry.dialect_of_metric(name))
-    return any(_depends_on_offset(registry, d, seen) for d in deps)
+def _offset_users(registry: Registry) -> set[str]:
+    """Every metric that is an offset or depends on one, transitively: one walk from the
+    offsets up their dependents (linear, no recursion), not a walk per metric."""
+    dependents: dict[str, list[str]] = {}
+    for name, metric in registry.metrics.items():
+        for dep in metric_dependencies(metric, registry.dialect_of_metric(name)):
+            dependents.setdefault(dep, []).append(name)
+    found = {name for name, m in registry.metrics.items() if m.type == "offset"}
+    todo = list(found)
+    while todo:
+        for user in dependents.get(todo.pop(), ()):
+            if user not in found:
+                found.add(user)
+                todo.append(user)
+    return found
 
 
 def _check_per(registry: Registry, src: Source, metric: Metric) -> Iterator[SpecError]:

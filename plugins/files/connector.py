@@ -30,14 +30,25 @@ class FilesConnector(Connector):
         for item in planned:
             rename = self.settings.mapping.get(item.table, {})
             fill_source = "source" in TABLES[item.table].primary_key
+            # Each file is the full content of its rows: a full refresh replaces what this
+            # source loaded before, also when the file has no rows (only a header, or
+            # empty): then the table's rows of this source are deleted.
+            replaces = (source,) if fill_source else ()
+            empty = True
             for rows, origins in READERS[item.format](item.path, item.label, rename):
+                empty = empty and not rows
                 if fill_source:
                     for row in rows:
                         if not row.get("source"):
                             row["source"] = source
-                # Each file is the full content of its rows: a full refresh replaces
-                # what this source loaded before.
-                yield Page(item.table, rows, origins=origins, replace_all=True)
+                yield Page(item.table, rows, origins=origins, replace_all=True,
+                           replace_sources=replaces)
                 # Let the engine's page go before the reader builds the next one: one
                 # page in memory at a time, whatever the file's size.
                 del rows, origins
+            if empty:
+                context.progress(f"{item.label}: no rows" + (
+                    " (a full refresh empties its table for this source)"
+                    if context.full_refresh else ""))
+                yield Page(item.table, [], origins=[], replace_all=True,
+                           replace_sources=replaces)

@@ -3,6 +3,11 @@
 Each reader renames columns as it goes (``rename``: file column -> canonical column, None
 drops it) and tags every row with where it came from: ``file:line`` for text formats,
 ``file:row N`` for Parquet.
+
+CSV is read strictly: a quote left open would otherwise swallow every following line into
+one value and the sync would load fewer rows without a word. Long JSON numbers stay text
+(a ``Decimal``) so the engine's coercion bounds them instead of ``int()`` running for
+minutes.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ def read_csv(path: Path, label: str, rename: dict[str, str | None]) -> Iterator[
     # utf-8-sig reads plain UTF-8 too and drops the BOM spreadsheet programs write.
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            yield from _csv_chunks(csv.reader(fh), label, rename)
+            yield from _csv_chunks(csv.reader(fh, strict=True), label, rename)
     except UnicodeDecodeError as exc:
         raise SyncError(f"{label}: not UTF-8 text (byte {exc.start}); save it as UTF-8") \
             from None
@@ -67,9 +72,29 @@ def _csv_chunks(reader: Any, label: str, rename: dict[str, str | None]) -> Itera
                 yield rows, origins
                 rows, origins = [], []
     except csv.Error as exc:
-        raise SyncError(f"{label}:{reader.line_num}: {exc}") from None
+        raise SyncError(_csv_problem(label, line, reader.line_num, exc)) from None
     if rows:
         yield rows, origins
+
+
+def _csv_problem(label: str, start: int, line: int, exc: csv.Error) -> str:
+    """One line for a broken record, at the line where the record began."""
+    if "unexpected end of data" in str(exc):
+        return (f"{label}:{start}: a quoted value opened in this record is never closed "
+                f"(the file ends inside it, at line {line})")
+    if start < line:
+        return (f"{label}:{start}: {exc} (in a quoted value spanning lines {start}-{line}: "
+                "is a quote left open?)")
+    return f"{label}:{start}: {exc}"
+
+
+_LONG_INTEGER = 100  # digits; a longer JSON integer is handed over as a Decimal
+
+
+def _json_int(text: str) -> int | Decimal:
+    # int() of a few thousand digits is quadratic (and refused past 4,300 digits);
+    # Decimal reads any length in linear time and coercion reports it as out of range.
+    return int(text) if len(text) <= _LONG_INTEGER else Decimal(text)
 
 
 def read_jsonl(path: Path, label: str, rename: dict[str, str | None]) -> Iterator[Chunk]:
@@ -82,10 +107,12 @@ def read_jsonl(path: Path, label: str, rename: dict[str, str | None]) -> Iterato
                     continue
                 try:
                     # Decimal, not float, so money such as 19.99 stays exact.
-                    obj = json.loads(text, parse_float=Decimal)
+                    obj = json.loads(text, parse_float=Decimal, parse_int=_json_int)
                 except json.JSONDecodeError as exc:
                     raise SyncError(f"{label}:{lineno}: not valid JSON: {exc.msg} "
                                     f"(column {exc.colno})") from None
+                except RecursionError:
+                    raise SyncError(f"{label}:{lineno}: JSON nested too deeply") from None
                 if not isinstance(obj, dict):
                     raise SyncError(f"{label}:{lineno}: expected a JSON object, got "
                                     f"{type(obj).__name__}")
