@@ -85,9 +85,7 @@ class _Plan:
     def uses_offset(self, name: str) -> bool:
         if name not in self._offset_memo:
             metric = self.registry.metrics[name]
-            from ..specs.dependencies import metric_dependencies
-
-            deps = metric_dependencies(metric, self.registry.dialect_of_metric(name))
+            deps = self.registry.depends_on(name)
             self._offset_memo[name] = metric.type == "offset" or any(
                 self.uses_offset(d) for d in deps)
         return self._offset_memo[name]
