@@ -41,12 +41,14 @@ NOT_RUN = {
     "python3.11 -m venv .venv && .venv/bin/pip install . && .venv/bin/kpi demo":
         "makes a virtualenv and installs from the package index; the wheel's content is "
         "checked by test_packaging.py and `kpi demo` by test_demo_command.py",
-    "python3.11 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest -q":
+    "python3.11 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest -q -n 2":
         "the test suite itself: .ci/run runs this very line",
     "pip install 'commerce-kpi-engine[postgres]'":
         "installs from the package index; the drivers come with the [test] extra here",
     ".venv/bin/pytest --overwrite-snapshots": "rewrites tests/snapshots/ (test_golden_sql.py)",
     ".venv/bin/python bench/compile_bench.py": "a benchmark of minutes, not a check",
+    ".venv/bin/python bench/cli_bench.py": "a benchmark (dozens of kpi processes), not a check",
+    '.venv/bin/pytest -q -n 2 -m "not slow"': "the test suite itself, without its slow part",
     ".venv/bin/python -m kpi_engine.docs_cli > docs/cli.md":
         "rewrites docs/cli.md; test_packaging.py checks that it is current",
     ".venv/bin/python -m kpi_engine.docs_metrics":
