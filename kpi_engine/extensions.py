@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from .errors import KpiError, did_you_mean
@@ -21,12 +20,22 @@ class Extensions:
     owners: dict[str, str] = field(default_factory=dict)  # "connector:files" -> plugin
 
 
-@cache
+_cached: tuple[Any, Extensions] | None = None  # (the plugin manager, what it registered)
+
+
 def extensions() -> Extensions:
-    """Call every registration hook once and keep what plugins registered."""
+    """Call every registration hook once per plugin manager and keep what plugins
+    registered (a new manager, e.g. another KPI_ENGINE_LOAD_PLUGINS, asks again)."""
+    global _cached
+    pm = get_plugin_manager()
+    if _cached is None or _cached[0] is not pm:
+        _cached = (pm, _collect(pm))
+    return _cached[1]
+
+
+def _collect(pm) -> Extensions:
     from . import schema
 
-    pm = get_plugin_manager()
     ext = Extensions()
 
     def _register_connector(cls: type) -> None:
@@ -46,7 +55,8 @@ def extensions() -> Extensions:
 
 
 def reset_extensions() -> None:
-    extensions.cache_clear()
+    global _cached
+    _cached = None
 
 
 def connector_class(name: str) -> type:

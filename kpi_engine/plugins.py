@@ -32,11 +32,18 @@ broken_plugins: list[BrokenPlugin] = []
 _distributions: dict[str, tuple[str, str]] = {}
 
 
+_pm_allow: str | None = None  # KPI_ENGINE_LOAD_PLUGINS when _pm was built
+
+
 def get_plugin_manager() -> pluggy.PluginManager:
-    """The process-wide plugin manager, loading entry points on first use."""
-    global _pm
+    """The process-wide plugin manager, loading entry points on first use, and again
+    when ``KPI_ENGINE_LOAD_PLUGINS`` has changed since (the allow list in force wins)."""
+    global _pm, _pm_allow
+    allow = os.environ.get("KPI_ENGINE_LOAD_PLUGINS")
+    if _pm is not None and allow != _pm_allow:
+        reset()
     if _pm is None:
-        _pm = _build()
+        _pm, _pm_allow = _build(), allow
     return _pm
 
 

@@ -20,10 +20,10 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .errors import KpiError, Location
+from .specs.limits import MAX_PROJECT_BYTES
 from .vocabulary import WEEKDAYS
 
 PROJECT_FILE = "kpi.yaml"
-MAX_PROJECT_BYTES = 1_000_000
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 KNOWN_KEYS = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors", "packs"}
 

@@ -63,7 +63,8 @@ def _key(folders: list[Path], kwargs: dict[str, Any]) -> str:
 
     h = hashlib.sha256()
     parts: list[str] = [str(FORMAT), __version__, sys.version, version("pydantic"),
-                        version("sqlglot"), repr(sorted(kwargs.items()))]
+                        version("sqlglot"), repr(sorted(kwargs.items())),
+                        f"allow={os.environ.get('KPI_ENGINE_LOAD_PLUGINS')!r}"]
     parts += [str(f.resolve()) for f in folders]
     # The code that reads and validates specs: an edited engine (a developer's editable
     # install) must not serve registries built by the previous code.

@@ -108,3 +108,12 @@ def test_cache_can_be_turned_off(cache, specs, monkeypatch):
     monkeypatch.setenv("KPI_ENGINE_NO_CACHE", "1")
     cached_load_registry([specs])
     assert entries(cache) == []
+
+
+def test_the_plugin_allow_list_is_part_of_the_key(cache, specs, monkeypatch):
+    assert "aov" in cached_load_registry([specs]).metrics
+    monkeypatch.setenv("KPI_ENGINE_LOAD_PLUGINS", "files,builtin_warehouses")
+    without = cached_load_registry([specs])
+    assert "team_revenue" in without.metrics and "aov" not in without.metrics
+    monkeypatch.delenv("KPI_ENGINE_LOAD_PLUGINS")
+    assert "aov" in cached_load_registry([specs]).metrics

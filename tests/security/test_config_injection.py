@@ -114,7 +114,7 @@ def snapshot(engine: str, wh) -> dict:
         # the same time: those are not ours to count.
         schemas = sorted(r[0] for r in reader.query(
             "SELECT schema_name FROM information_schema.schemata").rows
-            if not r[0].startswith(("kpi_", "pg_temp_", "pg_toast_temp_"))) \
+            if not r[0].lower().startswith(("kpi_", "kpitest_", "pg_temp_", "pg_toast_temp_"))) \
             if engine in ("postgresql", "mariadb") else []
     finally:
         reader.close()
