@@ -188,3 +188,47 @@ def test_breakdown_by_missing_dimension_is_a_clear_error(shop_registry, shop_duc
             dimensions=("channel",))
     with pytest.raises(CompileError, match="did you mean 'channel'"):
         run(shop_registry, shop_duckdb, "orders", grain="month", dimensions=("chanel",))
+
+
+# -- breakdowns keep the slices that offset and cumulative metrics read (issue 7, sem. 1) --
+def _by_channel(recs, *metrics):
+    return [(r["period"], r["channel"], *[None if r[m] is None else float(r[m])
+                                          for m in metrics]) for r in recs]
+
+
+def test_breakdown_keeps_slices_with_year_to_date(shop_registry, shop_duckdb):
+    recs = run(shop_registry, shop_duckdb, "gross_sales", "gross_sales_ytd", grain="month",
+               dimensions=("channel",), **Q1)
+    # Jan: web o1 100 + o2 50 + o8 10 = 160, fb o3 30. February has no order at all, yet
+    # both channels have a year-to-date. March: fb o5 70 (YTD 100), o7 20 without a
+    # channel (NULL, last), and web sold nothing but keeps its YTD 160.
+    assert _by_channel(recs, "gross_sales", "gross_sales_ytd") == [
+        ("2024-01-01", "fb", 30, 30), ("2024-01-01", "web", 160, 160),
+        ("2024-02-01", "fb", 0, 30), ("2024-02-01", "web", 0, 160),
+        ("2024-03-01", "fb", 70, 100), ("2024-03-01", "web", 0, 160),
+        ("2024-03-01", None, 20, 20)]
+
+
+def test_breakdown_keeps_slices_with_previous_period(shop_registry, shop_duckdb):
+    recs = run(shop_registry, shop_duckdb, "net_sales", "net_sales_prev", grain="month",
+               dimensions=("channel",), **Q1)
+    # net = gross - discounts - refunds by channel: Jan web 160-10 = 150, fb 30; Feb web
+    # -15 (o1's refund); Mar fb 70-5 = 65, NULL 20. fb in February and web in March have
+    # no sales but a previous month that had. A slice without a row in the previous
+    # month (December; NULL channel in February) has no previous value (NULL).
+    assert _by_channel(recs, "net_sales", "net_sales_prev") == [
+        ("2024-01-01", "fb", 30, None), ("2024-01-01", "web", 150, None),
+        ("2024-02-01", "fb", 0, 30), ("2024-02-01", "web", -15, 150),
+        ("2024-03-01", "fb", 65, 0), ("2024-03-01", "web", 0, -15),
+        ("2024-03-01", None, 20, None)]
+
+
+def test_breakdown_keeps_slices_with_last_year(shop_registry, shop_duckdb):
+    # 2025 has no data at all: every row comes from the same month of 2024 (the slices
+    # above; fb had nothing in February 2024, so it has no February 2025 row).
+    recs = run(shop_registry, shop_duckdb, "net_sales", "net_sales_last_year", grain="month",
+               dimensions=("channel",), since=date(2025, 1, 1), until=date(2025, 4, 1))
+    assert _by_channel(recs, "net_sales", "net_sales_last_year") == [
+        ("2025-01-01", "fb", 0, 30), ("2025-01-01", "web", 0, 150),
+        ("2025-02-01", "web", 0, -15),
+        ("2025-03-01", "fb", 0, 65), ("2025-03-01", None, 0, 20)]

@@ -31,6 +31,8 @@ CASES: dict[str, dict] = {
     "offsets": dict(metrics=("net_sales_growth", "net_sales_last_year"), grain="month", **Q1),
     "snapshot_and_median": dict(metrics=("inventory_on_hand", "median_session_duration"),
                                 grain="day", since=date(2024, 1, 1), until=date(2024, 1, 8)),
+    "breakdown_offset_cumulative": dict(metrics=("gross_sales_ytd", "net_sales_prev"),
+                                        grain="month", dimensions=("channel",), **Q1),
     "point_in_time": dict(metrics=("active_issues",), grain="month", **Q1),
     "date_source_sql_source": dict(metrics=("cac", "roas"), grain="year"),
 }

@@ -245,7 +245,7 @@ class _Plan:
         with_: list[tuple[str, exp.Expression]] = list(scan_ctes.items())
         spine = self._spine()
         if key_cols:
-            with_.append(("output_keys", self._keys(key_cols, spine)))
+            with_.extend(self._key_ctes(key_cols, spine))
             for name, (metric, scan, alias) in self.cumulative.items():
                 with_.append((f"cumulative_{name}", self._cumulative_cte(metric, scan, alias)))
         values = self._values_select(key_cols, range_scans)
@@ -288,15 +288,80 @@ class _Plan:
                 f"{', '.join(self.names)}{did_you_mean(name, available)} "
                 f"(available: {', '.join(available) or 'none'})")
 
-    def _spine(self) -> exp.Expression | None:
+    def _spine(self, always: bool = False) -> exp.Expression | None:
+        """Every period of the range; used as keys only for a plain time series (with a
+        breakdown, a slice without data in a period has no row), ``always`` for the
+        periods a breakdown's window and offset keys are placed in."""
         req = self.request
-        if self.grain == "all" or self.dims or not (self.ctx.since and req.until):
+        if self.grain == "all" or (self.dims and not always) or not (self.ctx.since
+                                                                    and req.until):
             return None
         starts = period_starts(self.ctx.since, req.until, self.grain, req.week_start)
         if not starts:
             return None
         return self.adapter.values([[self.adapter.timestamp_literal(s)] for s in starts],
                                    ["period"], "spine")
+
+    def _key_ctes(self, key_cols: list[str], spine: exp.Expression | None
+                  ) -> list[tuple[str, exp.Expression]]:
+        """``output_keys`` and the CTEs it is built from.
+
+        With a breakdown, a slice (dimension values) gets a row in a period when a scan
+        has data for it there, and also when a metric of the request reads data of that
+        slice from another period: a cumulative metric (or snapshot) the periods of its
+        window, an offset metric the shifted period. Otherwise a month without offline
+        sales would lose offline's year-to-date and last-year values."""
+        reads_other_periods = self.cumulative or self.offset_joins or any(
+            s.kind == "snapshot" for s in self.scans.values())
+        if not self.dims or self.grain == "all" or not reads_other_periods:
+            return [("output_keys", self._keys(key_cols, spine))]
+        ctes: list[tuple[str, exp.Expression]] = [("scan_keys", self._keys(key_cols, spine))]
+        periods = self._spine(always=True)
+        if periods is None:
+            periods = exp.select("period").distinct().from_("scan_keys")
+        ctes.append(("key_periods", periods))
+        parts: list[exp.Expression] = [exp.select(*key_cols).from_("scan_keys")]
+        dims = [exp.column(d, "h") for d in self.dims]
+        for metric, scan in self._window_reads():
+            if not set(self.dims) <= set(scan.dims):
+                continue
+            on = self._window_conditions(metric, "h", "p")
+            parts.append(exp.select(exp.column("period", "p"), *dims).from_(
+                exp.to_table("key_periods").as_("p")).join(
+                    exp.to_table(scan.name).as_("h"), on=exp.and_(*on)))
+        for periods_back, unit in self.offset_joins:
+            # Offsets read the keys found so far (scans and windows) one step back.
+            shifted = self.adapter.add(exp.column("period", "p"), -periods_back, unit)
+            ctes.append((f"keys_before_offset_{len(ctes)}", _union(parts)))
+            parts.append(exp.select(exp.column("period", "p"), *[
+                exp.column(d, "k") for d in self.dims]).from_(
+                    exp.to_table("key_periods").as_("p")).join(
+                        exp.to_table(ctes[-1][0]).as_("k"),
+                        on=exp.column("period", "k").eq(shifted)))
+        ctes.append(("output_keys", _union(parts)))
+        return ctes
+
+    def _window_reads(self) -> list[tuple[Metric | None, Scan]]:
+        """(cumulative metric, history scan) pairs, and (None, scan) for snapshot scans,
+        which carry each entity's last reading forward to later periods."""
+        reads: list[tuple[Metric | None, Scan]] = [
+            (metric, scan) for metric, scan, _ in self.cumulative.values()]
+        reads += [(None, s) for s in self.scans.values() if s.kind == "snapshot"]
+        return reads
+
+    def _window_conditions(self, metric: Metric | None, h: str, k: str
+                           ) -> list[exp.Expression]:
+        """Rows of ``h`` (a history scan) inside the window of the period in ``k``."""
+        conds = [exp.column("period", h).__le__(exp.column("period", k))]
+        if metric is not None and metric.window:
+            lower = self.adapter.add(exp.column("period", k), -metric.window.count,
+                                     metric.window.grain)
+            conds.append(exp.column("period", h).__gt__(lower))
+        if metric is not None and metric.grain_to_date:
+            start = self.adapter.truncate(exp.column("period", k), metric.grain_to_date,
+                                          self.request.week_start)
+            conds.append(exp.column("period", h).__ge__(start))
+        return conds
 
     def _keys(self, key_cols: list[str], spine: exp.Expression | None) -> exp.Expression:
         parts: list[exp.Expression] = []
@@ -379,15 +444,7 @@ class _Plan:
     def _cumulative_cte(self, metric: Metric, scan: Scan, alias: str) -> exp.Select:
         key_cols = ["period", *self.dims]
         h, k = "h", "output_keys"
-        conds = [exp.column("period", h).__le__(exp.column("period", k))]
-        if metric.window:
-            lower = self.adapter.add(exp.column("period", k), -metric.window.count,
-                                     metric.window.grain)
-            conds.append(exp.column("period", h).__gt__(lower))
-        if metric.grain_to_date:
-            start = self.adapter.truncate(exp.column("period", k), metric.grain_to_date,
-                                          self.request.week_start)
-            conds.append(exp.column("period", h).__ge__(start))
+        conds = self._window_conditions(metric, h, k)
         for d in self.dims:
             if d in scan.dims:
                 conds.append(self.adapter.null_safe_eq(exp.column(d, h), exp.column(d, k)))
@@ -395,6 +452,16 @@ class _Plan:
                            exp.Sum(this=exp.column(alias, h)).as_("value"))
                 .from_(k).join(exp.to_table(scan.name).as_(h), on=exp.and_(*conds))
                 .group_by(*[exp.column(c, k) for c in key_cols]))
+
+
+def _union(parts: list[exp.Expression]) -> exp.Expression:
+    """UNION (distinct) of SELECTs with the same columns."""
+    union = parts[0].copy()
+    for part in parts[1:]:
+        union = exp.union(union, part.copy(), distinct=True, copy=False)
+    if len(parts) == 1 and isinstance(union, exp.Select):
+        union = union.distinct()
+    return union
 
 
 def _ordered(columns: list[str], table: str) -> list[exp.Ordered]:
