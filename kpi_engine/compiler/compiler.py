@@ -27,7 +27,15 @@ from ..specs.expressions import UnsafeExpression, parse_expression
 from ..specs.models import Metric
 from .dialects import adapter_for
 from .request import CompiledQuery, Request, check_dialect
-from .scans import Scan, ScanContext, build_scan, metric_filter_expr, metric_value_expr, parse_in
+from .scans import (
+    Scan,
+    ScanContext,
+    build_scan,
+    carried_snapshot,
+    metric_filter_expr,
+    metric_value_expr,
+    parse_in,
+)
 from .timeline import GRAIN_ORDER, period_starts, shift
 
 _ZERO_WHEN_EMPTY = ("sum", "count", "count_distinct")
@@ -238,7 +246,7 @@ class _Plan:
             earliest = min(shift(datetime.combine(self.request.since, datetime.min.time()),
                                  -n, unit) for n, unit in self.offset_joins)
             self.ctx.since = earliest.date()
-        scan_ctes = {scan.name: build_scan(self.ctx, scan) for scan in self.scans.values()}
+        scan_ctes = {_rows_of(scan): build_scan(self.ctx, scan) for scan in self.scans.values()}
         range_scans = [s for s in self.scans.values() if not s.history]
         key_cols = (["period"] if self.grain != "all" else []) + list(self.dims)
         self._check_dimensions()
@@ -248,6 +256,10 @@ class _Plan:
             with_.extend(self._key_ctes(key_cols, spine))
             for name, (metric, scan, alias) in self.cumulative.items():
                 with_.append((f"cumulative_{name}", self._cumulative_cte(metric, scan, alias)))
+        for scan in self.scans.values():
+            if scan.kind == "snapshot":
+                with_.append((scan.name, carried_snapshot(
+                    self.ctx, scan, _rows_of(scan), "output_keys" if key_cols else None)))
         values = self._values_select(key_cols, range_scans)
         if self.offset_joins:
             with_.append(("metric_values", values))
@@ -328,7 +340,7 @@ class _Plan:
             on = self._window_conditions(metric, "h", "p")
             parts.append(exp.select(exp.column("period", "p"), *dims).from_(
                 exp.to_table("key_periods").as_("p")).join(
-                    exp.to_table(scan.name).as_("h"), on=exp.and_(*on)))
+                    exp.to_table(_rows_of(scan)).as_("h"), on=exp.and_(*on)))
         for periods_back, unit in self.offset_joins:
             # Offsets read the keys found so far (scans and windows) one step back.
             shifted = self.adapter.add(exp.column("period", "p"), -periods_back, unit)
@@ -368,8 +380,9 @@ class _Plan:
         for scan in self.scans.values():
             if not set(self.dims) <= set(scan.dims):
                 continue
-            part = exp.select(*[exp.column(c) for c in key_cols]).from_(scan.name)
-            if scan.history and self.ctx.since and self.grain != "all":
+            part = exp.select(*[exp.column(c) for c in key_cols]).from_(_rows_of(scan))
+            reads_back = scan.history or scan.kind == "snapshot"
+            if reads_back and self.ctx.since and self.grain != "all":
                 since_local = datetime.combine(self.ctx.since, datetime.min.time())
                 part = part.where(exp.column("period").__ge__(
                     self.adapter.timestamp_literal(since_local)))
@@ -452,6 +465,12 @@ class _Plan:
                            exp.Sum(this=exp.column(alias, h)).as_("value"))
                 .from_(k).join(exp.to_table(scan.name).as_(h), on=exp.and_(*conds))
                 .group_by(*[exp.column(c, k) for c in key_cols]))
+
+
+def _rows_of(scan: Scan) -> str:
+    """The CTE a scan's rows are in: a snapshot's readings are carried forward into the
+    CTE named after the scan, which the values layer joins."""
+    return f"{scan.name}_readings" if scan.kind == "snapshot" else scan.name
 
 
 def _union(parts: list[exp.Expression]) -> exp.Expression:

@@ -345,7 +345,9 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
     if src.filter:
         conds.append(exp.Paren(this=qualify(parse_in(src.filter, dialect), src)))
     if not scan.point_in_time:  # point-in-time scans read every row, whatever its date
-        since = None if scan.history else ctx.since
+        # History and snapshot scans read back to the first row: a running total starts
+        # there, and a stock level is the last reading however old.
+        since = None if scan.history or scan.kind == "snapshot" else ctx.since
         conds.extend(range_conditions(ctx, src, since, ctx.until))
     conds.extend(where_filters(ctx, src, dims))
     if scan.kind == "snapshot" and scan.snapshot_filter:
@@ -385,33 +387,91 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
         return outer
 
     if scan.kind == "snapshot":
+        # Each entity's last reading in each period (not aggregated: ``carried_snapshot``
+        # carries it forward to later periods, then aggregates over entities).
         inner = rows.select(time_column(src).as_("snapshot_time"))
-        for i, col in enumerate(scan.snapshot_by):
+        entity = snapshot_entity(ctx, scan)
+        for i, col in enumerate(entity):
             inner = inner.select(qualify(parse_in(col, dialect), src).as_(f"snapshot_key_{i}"),
                                  copy=False)
-        values = {}
         for agg in scan.aggregates.values():
             if agg.expr is not None:
-                values[agg.alias] = agg.expr
                 inner = inner.select(agg.expr.copy().as_(f"value_{agg.alias}"), copy=False)
         partition = [exp.column(k) for k in key_names] + [
-            exp.column(f"snapshot_key_{i}") for i in range(len(scan.snapshot_by))]
+            exp.column(f"snapshot_key_{i}") for i in range(len(entity))]
         ranked = exp.select("*", exp.Window(
             this=exp.RowNumber(), partition_by=partition,
             order=exp.Order(expressions=[exp.Ordered(this=exp.column("snapshot_time"),
                                                      desc=True)])).as_("snapshot_rank")
         ).from_(inner.subquery("r"))
-        outer = exp.select(*[exp.column(k, "s") for k in key_names]).from_(
+        columns = key_names + [f"snapshot_key_{i}" for i in range(len(entity))] + [
+            f"value_{a.alias}" for a in scan.aggregates.values() if a.expr is not None]
+        last = exp.select(*[exp.column(c, "s") for c in columns]).from_(
             ranked.subquery("s")).where(exp.column("snapshot_rank", "s").eq(1))
-        for agg in scan.aggregates.values():
-            node = Aggregate(agg.alias, agg.func,
-                             exp.column(f"value_{agg.alias}", "s") if agg.alias in values
-                             else None, None)
-            outer = outer.select(_aggregate_node(ctx.adapter, node).as_(agg.alias))
-        if key_names:
-            outer = outer.group_by(*[exp.column(k, "s") for k in key_names])
-        return outer
+        if ctx.grain != "all":
+            # The reading holds until the entity's next one (windows see only rank 1).
+            following = exp.Window(
+                this=exp.Lead(this=exp.column("period", "s")),
+                partition_by=[exp.column(c, "s") for c in key_names if c != "period"] + [
+                    exp.column(f"snapshot_key_{i}", "s") for i in range(len(entity))],
+                order=exp.Order(expressions=[exp.Ordered(this=exp.column("period", "s"))]))
+            last = last.select(following.as_("next_period"), copy=False)
+        return last
     raise CompileError(f"unknown scan kind {scan.kind!r}")
+
+
+def snapshot_entity(ctx: ScanContext, scan: Scan) -> tuple[str, ...]:
+    """The columns naming one stock-keeping entity: ``snapshot_by`` plus ``source`` when
+    the rows carry one (two stores sharing product ids are different entities)."""
+    entity = tuple(scan.snapshot_by)
+    if "source" not in entity and _has_source_column(scan.source):
+        entity += ("source",)
+    return entity
+
+
+def _has_source_column(source: Source) -> bool:
+    from ..schema import TABLES
+
+    key = source.primary_key
+    keys = [key] if isinstance(key, str) else list(key or [])
+    table = TABLES.get(source.table or "")
+    return ("source" in keys or "source" in (source.columns or ())
+            or (table is not None and "source" in table.column_names))
+
+
+def carried_snapshot(ctx: ScanContext, scan: Scan, readings: str,
+                     keys: str | None) -> exp.Select:
+    """A snapshot's values per output key: for each entity its latest reading in or
+    before the period (a product without a reading this month still has the stock it
+    last reported), aggregated over entities. ``keys`` is the output keys CTE (None when
+    there are no key columns: one row from the last readings)."""
+    a = ctx.adapter
+    dims = [d for d in ctx.dimensions if d in scan.dims]
+    values = [(agg, f"value_{agg.alias}" if agg.expr is not None else None)
+              for agg in scan.aggregates.values()]
+
+    def aggregates(select: exp.Select, table: str) -> exp.Select:
+        for agg, col in values:
+            node = Aggregate(agg.alias, agg.func,
+                             exp.column(col, table) if col else None, None, agg.percentile)
+            select = select.select(_aggregate_node(a, node).as_(agg.alias), copy=False)
+        return select
+
+    if ctx.grain == "all" or keys is None:
+        out = aggregates(exp.select(*[exp.column(d, "s") for d in dims]).from_(
+            exp.to_table(readings).as_("s")), "s")
+        return out.group_by(*[exp.column(d, "s") for d in dims]) if dims else out
+    key_cols = ["period", *ctx.dimensions]
+    # The reading in force at the period: at or before it, and the entity's next reading
+    # (if any) after it. One row per entity and key, however many readings came before.
+    following = exp.column("next_period", "s")
+    on = [exp.column("period", "s").__le__(exp.column("period", "k")),
+          exp.Paren(this=exp.or_(exp.Is(this=following, expression=exp.Null()),
+                                 following.copy().__gt__(exp.column("period", "k"))))]
+    on += [a.null_safe_eq(exp.column(d, "s"), exp.column(d, "k")) for d in dims]
+    out = exp.select(*[exp.column(c, "k") for c in key_cols]).from_(
+        exp.to_table(keys).as_("k")).join(exp.to_table(readings).as_("s"), on=exp.and_(*on))
+    return aggregates(out, "s").group_by(*[exp.column(c, "k") for c in key_cols])
 
 
 def metric_value_expr(metric: Metric, source: Source, dialect: str) -> exp.Expression | None:
