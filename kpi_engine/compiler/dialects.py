@@ -20,6 +20,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 class DialectAdapter:
     dialect = "duckdb"
     exact_percentiles = True
+    # False: no percentile aggregate; scans compute medians from row numbers instead.
+    percentile_aggregate = True
     # (since, until) of the request, for adapters that precompute timezone offsets.
     time_range: tuple = (None, None)
 
