@@ -27,6 +27,7 @@ class Project(BaseModel):
     week_start: str = Field(default="monday")
     specs: tuple[str, ...] = ()
     schema_: str | None = Field(default=None, alias="schema")
+    currency: str | None = None  # reporting currency: money is converted into it
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
     root: str = Field(default=".", exclude=True)
 
@@ -73,7 +74,8 @@ def load_project(path: str | Path | None = None) -> Project:
         if err["type"] == "extra_forbidden":
             from .errors import did_you_mean
 
-            known = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors"}
+            known = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors",
+                     "currency"}
             msg = "unknown key" + did_you_mean(str(err["loc"][-1]), known)
         else:
             msg = err["msg"]
@@ -82,4 +84,13 @@ def load_project(path: str | Path | None = None) -> Project:
         line, col = position_of(data, ("week_start",))
         raise KpiError(f"week_start: {project.week_start!r} is not a weekday name",
                        Location(str(path), line, col))
+    if project.currency is not None:
+        from .compiler.request import check_currency_code
+        from .errors import CompileError
+
+        try:
+            check_currency_code(project.currency)
+        except CompileError as exc:
+            line, col = position_of(data, ("currency",))
+            raise KpiError(f"currency: {exc}", Location(str(path), line, col)) from None
     return project

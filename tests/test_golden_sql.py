@@ -33,6 +33,8 @@ CASES: dict[str, dict] = {
                                 grain="day", since=date(2024, 1, 1), until=date(2024, 1, 8)),
     "breakdown_offset_cumulative": dict(metrics=("gross_sales_ytd", "net_sales_prev"),
                                         grain="month", dimensions=("channel",), **Q1),
+    "currency_conversion": dict(metrics=("net_sales", "gross_sales_ytd"), grain="month",
+                                currency="EUR", **Q1),
     "point_in_time": dict(metrics=("active_issues",), grain="month", **Q1),
     "date_source_sql_source": dict(metrics=("cac", "roas"), grain="year"),
 }

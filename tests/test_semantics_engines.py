@@ -81,3 +81,66 @@ def test_snapshots_carry_forward_per_store(shop_registry, shop):
     # From February: January's readings still count.
     assert rows(shop_registry, shop, ("inventory_on_hand",), since=date(2024, 2, 1),
                 until=date(2024, 4, 1)) == [("2024-02-01", 108), ("2024-03-01", 112)]
+
+
+# -- money in several currencies (issue 7, sem. 6) ----------------------------------------
+# o1, o2, o3 (January, 180 of sales, o1's discount 10 and its February refund 15) are in
+# EUR; o8 (Jan 31, 10) and o5 (Mar 2, 70, discount 5) in USD; o7 (Mar 15, 20) names no
+# currency: the store's, which is the reporting currency.
+CURRENCIES = {"o1": "EUR", "o2": "EUR", "o3": "EUR", "o4": "EUR", "o5": "USD", "o6": "USD",
+              "o8": "USD"}
+# USD in EUR: 0.8 from Jan 25 (o8 on Jan 31), 0.5 from Mar 2 (o5 on Mar 2 at 15:00), and
+# a rate from Mar 3 that no order is old enough to use... nor young enough: o5 is earlier.
+RATES = [(date(2023, 12, 1), "USD", "0.9"), (date(2024, 1, 25), "USD", "0.8"),
+         (date(2024, 3, 2), "USD", "0.5"), (date(2024, 3, 3), "USD", "2.0")]
+
+
+@pytest.fixture(params=ENGINES)
+def money_shop(request, warehouse_factory):
+    from decimal import Decimal
+
+    wh = warehouse_factory(request.param)
+    load_shop(wh, currencies=CURRENCIES)
+    table = TABLES["exchange_rates"]
+    wh.ensure_table(table)
+    with wh.transaction():
+        wh.merge(table, ["date", "currency", "rate"],
+                 [(d, c, Decimal(r)) for d, c, r in RATES])
+    return wh
+
+
+@pytest.mark.warehouse
+def test_mixed_currencies_are_refused_without_a_reporting_currency(shop_registry,
+                                                                   money_shop):
+    from kpi_engine.evaluate import CurrencyError
+
+    with pytest.raises(CurrencyError, match=r"gross_sales would sum amounts in several "
+                       r"currencies \(EUR, USD\) in period 2024-01-01: set the reporting"):
+        rows(shop_registry, money_shop, ("gross_sales",))
+    # One currency per row is fine: Jan EUR 180, USD 10; Mar USD 70, no currency 20.
+    assert rows(shop_registry, money_shop, ("gross_sales",), dims=("currency",)) == [
+        ("2024-01-01", "EUR", 180), ("2024-01-01", "USD", 10),
+        ("2024-03-01", "USD", 70), ("2024-03-01", None, 20)]
+
+
+@pytest.mark.warehouse
+def test_money_is_converted_at_the_orders_date(shop_registry, money_shop):
+    got = rows(shop_registry, money_shop, ("gross_sales", "net_sales", "gross_sales_ytd"),
+               currency="EUR", **Q1)
+    # Jan: 180 EUR + o8 10 USD x 0.8 = 188; net 188 - 10 (o1's discount, EUR) = 178.
+    # Feb: no sale; net -15 (o1's refund, EUR). Mar: o5 70 x 0.5 = 35 plus o7 20 = 55;
+    # net 55 - o5's discount 5 x 0.5 = 52.5. Year to date: 188, 188, 243.
+    assert got == [("2024-01-01", 188, 178, 188), ("2024-02-01", 0, -15, 188),
+                   ("2024-03-01", 55, 52.5, 243)]
+
+
+@pytest.mark.warehouse
+def test_a_missing_rate_is_refused(shop_registry, money_shop):
+    from kpi_engine.evaluate import CurrencyError
+
+    # No rate into VND at all: EUR (the lowest code lacking one) is named, and o1 of
+    # Jan 5, the earliest amount that has none.
+    with pytest.raises(CurrencyError, match=r"no exchange rate from EUR to VND in table "
+                       r"exchange_rates \(the earliest amount without a rate is dated "
+                       r"2024-01-05\), needed by discounts, gross_sales in period 2024-01-01"):
+        rows(shop_registry, money_shop, ("net_sales",), currency="VND", **Q1)

@@ -32,6 +32,7 @@ from .scans import (
     ScanContext,
     build_scan,
     carried_snapshot,
+    currency_checks,
     metric_filter_expr,
     metric_value_expr,
     parse_in,
@@ -77,7 +78,11 @@ class _Plan:
             since=request.since, until=request.until, timezone=request.timezone,
             week_start=request.week_start, schema=request.schema, where=tuple(where),
             sources=registry.sources,
-            source_dialects={n: registry.dialect_of_source(n) for n in registry.sources})
+            source_dialects={n: registry.dialect_of_source(n) for n in registry.sources},
+            currency=request.currency)
+        # Check columns in ``values``: output name -> (check, group, metrics guarded).
+        self.checks: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        self.check_values: dict[str, exp.Expression] = {}
 
     # -- dependency questions ----------------------------------------------------------
     def uses_offset(self, name: str) -> bool:
@@ -163,7 +168,9 @@ class _Plan:
             filt = None
         else:
             func, filt = metric.type, metric_filter_expr(metric, source, dialect)
-        alias = scan.add(func, expr, filt, metric.name, metric.percentile)
+        money = (metric.unit == "currency" and expr is not None
+                 and func not in ("count", "count_distinct") and metric.type != "snapshot")
+        alias = scan.add(func, expr, filt, metric.name, metric.percentile, money)
         return scan, alias
 
     def _base(self, metric: Metric, dialect: str) -> exp.Expression:
@@ -260,6 +267,7 @@ class _Plan:
             if scan.kind == "snapshot":
                 with_.append((scan.name, carried_snapshot(
                     self.ctx, scan, _rows_of(scan), "output_keys" if key_cols else None)))
+        self._collect_checks(range_scans)
         values = self._values_select(key_cols, range_scans)
         if self.offset_joins:
             with_.append(("metric_values", values))
@@ -272,7 +280,8 @@ class _Plan:
         sql = final.sql(dialect=self.request.dialect, pretty=True)
         return CompiledQuery(sql=sql, dialect=self.request.dialect, metrics=list(self.names),
                              dimensions=list(self.dims), grain=self.grain, tree=final,
-                             units={n: self.registry.metrics[n].unit for n in self.names})
+                             units={n: self.registry.metrics[n].unit for n in self.names},
+                             checks=dict(self.checks))
 
     def _check_dimensions(self) -> None:
         if not self.dims:
@@ -406,6 +415,18 @@ class _Plan:
             conds.append(a.eq(b) if c == "period" else self.adapter.null_safe_eq(a, b))
         return exp.and_(*conds) if conds else exp.true()
 
+    def _collect_checks(self, range_scans: list[Scan]) -> None:
+        """Currency checks of the scans (see scans.currency_checks), as values columns."""
+        sources: list[tuple[Scan, str]] = [(s, s.name) for s in range_scans]
+        if self.grain != "all":
+            sources += [(scan, f"cumulative_{name}")
+                        for name, (_, scan, _) in self.cumulative.items()]
+        for group, (scan, table) in enumerate(sources):
+            for check in currency_checks(self.ctx, scan):
+                out = f"{check}_{group}"
+                self.checks[out] = (check, str(group), scan.money_metrics())
+                self.check_values[out] = exp.column(check, table)
+
     def _values_select(self, key_cols: list[str], scans: list[Scan]) -> exp.Select:
         select = exp.select(*[exp.column(c, "output_keys") for c in key_cols])
         if key_cols:
@@ -425,12 +446,16 @@ class _Plan:
         if self.offset_joins:
             for name, expr in self.values.items():
                 select = select.select(expr.copy().as_(name), copy=False)
+            for name, expr in self.check_values.items():
+                select = select.select(expr.copy().as_(name), copy=False)
         return select
 
     def _project(self, values: exp.Select, key_cols: list[str]) -> exp.Select:
         select = values
         for name in self.names:
             select = select.select(self.values[name].copy().as_(name), copy=False)
+        for name, expr in self.check_values.items():
+            select = select.select(expr.copy().as_(name), copy=False)
         if key_cols:
             select = select.order_by(*_ordered(key_cols, "output_keys"))
         return select
@@ -448,6 +473,13 @@ class _Plan:
                                  join_type="left", copy=False)
         for name, expr in outputs.items():
             select = select.select(expr.as_(name), copy=False)
+        # Checks of the current row and of the earlier periods the offsets read.
+        for name, (check, group, metrics) in list(self.checks.items()):
+            select = select.select(exp.column(name, "cur"), copy=False)
+            for alias in self.offset_joins.values():
+                self.checks[f"{name}_{alias}"] = (check, f"{group}_{alias}", metrics)
+                select = select.select(exp.column(name, alias).as_(f"{name}_{alias}"),
+                                       copy=False)
         if self.request.since:
             since_local = datetime.combine(self.request.since, datetime.min.time())
             select = select.where(exp.column("period", "cur").__ge__(
@@ -461,8 +493,10 @@ class _Plan:
         for d in self.dims:
             if d in scan.dims:
                 conds.append(self.adapter.null_safe_eq(exp.column(d, h), exp.column(d, k)))
+        checks = [(exp.Max if c == "check__currency_max" else exp.Min)(
+            this=exp.column(c, h)).as_(c) for c in currency_checks(self.ctx, scan)]
         return (exp.select(*[exp.column(c, k) for c in key_cols],
-                           exp.Sum(this=exp.column(alias, h)).as_("value"))
+                           exp.Sum(this=exp.column(alias, h)).as_("value"), *checks)
                 .from_(k).join(exp.to_table(scan.name).as_(h), on=exp.and_(*conds))
                 .group_by(*[exp.column(c, k) for c in key_cols]))
 

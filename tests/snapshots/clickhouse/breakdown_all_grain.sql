@@ -6,7 +6,9 @@ WITH scan_orders AS (
     t.channel AS channel,
     SUM(t.subtotal) AS gross_sales,
     SUM(t.discounts) AS discounts,
-    COUNT(*) AS orders
+    COUNT(*) AS orders,
+    MIN(t.currency) AS check__currency_min,
+    MAX(t.currency) AS check__currency_max
   FROM orders AS t
   WHERE
     (
@@ -17,7 +19,9 @@ WITH scan_orders AS (
 ), scan_refunds AS (
   SELECT
     j_orders.channel AS channel,
-    SUM(t.amount) AS refunds
+    SUM(t.amount) AS refunds,
+    MIN(j_orders.currency) AS check__currency_min,
+    MAX(j_orders.currency) AS check__currency_max
   FROM refunds AS t
   LEFT JOIN orders AS j_orders
     ON t.order_id = j_orders.order_id
@@ -45,7 +49,11 @@ SELECT
     )
   ) AS Nullable(Float64)) / nullIf((
     COALESCE(scan_orders.orders, 0)
-  ), 0) AS aov
+  ), 0) AS aov,
+  scan_orders.check__currency_min AS check__currency_min_0,
+  scan_orders.check__currency_max AS check__currency_max_0,
+  scan_refunds.check__currency_min AS check__currency_min_1,
+  scan_refunds.check__currency_max AS check__currency_max_1
 FROM output_keys
 LEFT JOIN scan_orders
   ON output_keys.channel IS NOT DISTINCT FROM scan_orders.channel

@@ -5,7 +5,9 @@ WITH history_orders AS (
   SELECT
     CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME) AS period,
     t.channel AS channel,
-    SUM(t.subtotal) AS gross_sales
+    SUM(t.subtotal) AS gross_sales,
+    MIN(t.currency) AS check__currency_min,
+    MAX(t.currency) AS check__currency_max
   FROM orders AS t
   WHERE
     (
@@ -20,7 +22,9 @@ WITH history_orders AS (
     CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME) AS period,
     t.channel AS channel,
     SUM(t.subtotal) AS gross_sales,
-    SUM(t.discounts) AS discounts
+    SUM(t.discounts) AS discounts,
+    MIN(t.currency) AS check__currency_min,
+    MAX(t.currency) AS check__currency_max
   FROM orders AS t
   WHERE
     (
@@ -35,7 +39,9 @@ WITH history_orders AS (
   SELECT
     CAST(DATE_FORMAT(t.created_at, '%Y-%m-01 00:00:00') AS DATETIME) AS period,
     j_orders.channel AS channel,
-    SUM(t.amount) AS refunds
+    SUM(t.amount) AS refunds,
+    MIN(j_orders.currency) AS check__currency_min,
+    MAX(j_orders.currency) AS check__currency_max
   FROM refunds AS t
   LEFT JOIN orders AS j_orders
     ON t.order_id = j_orders.order_id
@@ -115,7 +121,9 @@ WITH history_orders AS (
   SELECT
     output_keys.period,
     output_keys.channel,
-    SUM(h.gross_sales) AS value
+    SUM(h.gross_sales) AS value,
+    MIN(h.check__currency_min) AS check__currency_min,
+    MAX(h.check__currency_max) AS check__currency_max
   FROM output_keys
   JOIN history_orders AS h
     ON h.period <= output_keys.period
@@ -138,7 +146,13 @@ WITH history_orders AS (
       COALESCE(scan_orders.discounts, 0)
     ) - (
       COALESCE(scan_refunds.refunds, 0)
-    ) AS net_sales
+    ) AS net_sales,
+    scan_orders.check__currency_min AS check__currency_min_0,
+    scan_orders.check__currency_max AS check__currency_max_0,
+    scan_refunds.check__currency_min AS check__currency_min_1,
+    scan_refunds.check__currency_max AS check__currency_max_1,
+    cumulative_gross_sales_ytd.check__currency_min AS check__currency_min_2,
+    cumulative_gross_sales_ytd.check__currency_max AS check__currency_max_2
   FROM output_keys
   LEFT JOIN scan_orders
     ON output_keys.period = scan_orders.period
@@ -154,7 +168,19 @@ SELECT
   cur.period,
   cur.channel,
   cur.gross_sales_ytd AS gross_sales_ytd,
-  offset_1.net_sales AS net_sales_prev
+  offset_1.net_sales AS net_sales_prev,
+  cur.check__currency_min_0,
+  offset_1.check__currency_min_0 AS check__currency_min_0_offset_1,
+  cur.check__currency_max_0,
+  offset_1.check__currency_max_0 AS check__currency_max_0_offset_1,
+  cur.check__currency_min_1,
+  offset_1.check__currency_min_1 AS check__currency_min_1_offset_1,
+  cur.check__currency_max_1,
+  offset_1.check__currency_max_1 AS check__currency_max_1_offset_1,
+  cur.check__currency_min_2,
+  offset_1.check__currency_min_2 AS check__currency_min_2_offset_1,
+  cur.check__currency_max_2,
+  offset_1.check__currency_max_2 AS check__currency_max_2_offset_1
 FROM metric_values AS cur
 LEFT JOIN metric_values AS offset_1
   ON offset_1.period = DATE_ADD(cur.period, INTERVAL -1 MONTH)
