@@ -84,9 +84,10 @@ def test_snapshots_carry_forward_per_store(shop_registry, shop):
 
 
 # -- money in several currencies (issue 7, sem. 6) ----------------------------------------
-# o1, o2, o3 (January, 180 of sales, o1's discount 10 and its February refund 15) are in
-# EUR; o8 (Jan 31, 10) and o5 (Mar 2, 70, discount 5) in USD; o7 (Mar 15, 20) names no
-# currency: the store's, which is the reporting currency.
+# o1, o2, o3 (January, 180 of sales, o1's discount 10) are in EUR; o8 (Jan 31, 10) and o5
+# (Mar 2, 70, discount 5) in USD; o7 (Mar 15, 20) names no currency: the store's, which is
+# the reporting currency. Refunds have no currency dimension in these specs: o1's
+# February refund of 15 counts in the reporting currency.
 CURRENCIES = {"o1": "EUR", "o2": "EUR", "o3": "EUR", "o4": "EUR", "o5": "USD", "o6": "USD",
               "o8": "USD"}
 # USD in EUR: 0.8 from Jan 25 (o8 on Jan 31), 0.5 from Mar 2 (o5 on Mar 2 at 15:00), and

@@ -31,12 +31,12 @@ from .scans import (
     Scan,
     ScanContext,
     build_scan,
-    carried_snapshot,
     currency_checks,
     metric_filter_expr,
     metric_value_expr,
     parse_in,
 )
+from .snapshots import carried_snapshot
 from .timeline import GRAIN_ORDER, period_starts, shift
 
 _ZERO_WHEN_EMPTY = ("sum", "count", "count_distinct")

@@ -20,6 +20,7 @@ from sqlglot import exp
 from ..errors import CompileError
 from ..specs.expressions import parse_expression, parse_query
 from ..specs.models import Metric, PerEntity, Source
+from .aggregates import Aggregate, aggregate_node, ranked_aggregates
 from .dialects import DialectAdapter
 from .timeline import local_midnight_utc
 
@@ -42,16 +43,6 @@ class ScanContext:
     sources: dict[str, Source]
     source_dialects: dict[str, str]
     currency: str | None = None  # reporting currency: money is converted into it
-
-
-@dataclass
-class Aggregate:
-    alias: str
-    func: str
-    expr: exp.Expression | None
-    filter: exp.Expression | None
-    percentile: float | None = None
-    money: bool = False  # an amount in the row's currency (unit: currency)
 
 
 @dataclass
@@ -271,38 +262,6 @@ def _group_keys(keys: list[tuple[str, exp.Expression]]) -> list[exp.Expression]:
     return [e.copy() for _, e in keys if any(True for _ in e.find_all(exp.Column))]
 
 
-def _filtered_value(agg: Aggregate) -> exp.Expression | None:
-    """What the aggregate reads per row: its expression, NULL where its filter is false
-    (None: count rows)."""
-    value = agg.expr
-    if agg.filter is not None:
-        value = exp.Case(ifs=[exp.If(this=agg.filter, true=value if value is not None
-                                     else exp.Literal.number(1))])
-    return value
-
-
-def _aggregate_node(a: DialectAdapter, agg: Aggregate) -> exp.Expression:
-    value = _filtered_value(agg)
-    f = agg.func
-    if f == "count":
-        return exp.Count(this=value if value is not None else exp.Star())
-    if f == "count_distinct":
-        return exp.Count(this=exp.Distinct(expressions=[value]))
-    if f == "sum":
-        return exp.Sum(this=value)
-    if f == "avg":
-        return a.avg(value)
-    if f == "min":
-        return exp.Min(this=value)
-    if f == "max":
-        return exp.Max(this=value)
-    if f == "median":
-        return a.median(value)
-    if f == "percentile":
-        return a.percentile(value, agg.percentile or 0.5)
-    raise CompileError(f"unknown aggregation {f!r}")
-
-
 def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
     """The SELECT of one scan CTE: columns period, <dims>, <aggregate aliases>."""
     select = _scan_body(ctx, scan)
@@ -314,8 +273,6 @@ def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
 
 # -- money in several currencies ---------------------------------------------------------
 RATES_ALIAS = "fx_rates"
-CHECK_KINDS = {"check__currency_min": "currencies", "check__currency_max": "currencies",
-               "check__missing_rate": "missing_rate", "check__missing_rate_at": "missing_rate"}
 
 
 def currency_checks(ctx: ScanContext, scan: Scan) -> tuple[str, ...]:
@@ -480,7 +437,7 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
             return ranked_aggregates(ctx.adapter, rows, key_names, aggregates)
         select = rows
         for agg in aggregates:
-            select = select.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
+            select = select.select(aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
         if keys:
             select = select.group_by(*_group_keys(keys))
         return select
@@ -498,7 +455,7 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
         if _ranks_percentiles(ctx, scan):
             return ranked_aggregates(ctx.adapter, outer, key_names, scan.aggregates.values())
         for agg in scan.aggregates.values():
-            outer = outer.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
+            outer = outer.select(aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
         if key_names:
             outer = outer.group_by(*[exp.column(k, "e") for k in key_names])
         return outer
@@ -542,65 +499,6 @@ def _ranks_percentiles(ctx: ScanContext, scan: Scan) -> bool:
         a.func in ("median", "percentile") for a in scan.aggregates.values())
 
 
-def ranked_aggregates(a: DialectAdapter, rows: exp.Select, key_names: list[str],
-                      aggregates) -> exp.Select:
-    """The scan's aggregates for an engine without a percentile aggregate (MySQL/MariaDB,
-    SQLite), with medians and percentiles computed from row numbers.
-
-    ``rows`` selects the key columns (named ``key_names``) of every row. Each aggregate's
-    per-row value becomes a column; each percentile gets its value's rank among the
-    group's non-NULL values and their count (window functions), and is then, as
-    PERCENTILE_CONT, the values at rank ``pos = 1 + q * (n - 1)`` interpolated: a value of
-    rank r weighs ``1 - |r - pos|`` when that is positive (one row when pos is whole, the
-    two neighbours otherwise), so a plain SUM gives it (NULL for no values)."""
-    aggregates = list(aggregates)
-    level1 = rows.copy()
-    for i, agg in enumerate(aggregates):
-        value = _filtered_value(agg)
-        if value is not None:
-            level1 = level1.select(value.as_(f"agg_value_{i}"), copy=False)
-    keys = [exp.column(k) for k in key_names]
-    level2 = exp.select("*").from_(level1.subquery("r"))
-    for i, agg in enumerate(aggregates):
-        if agg.func not in ("median", "percentile"):
-            continue
-        value = exp.column(f"agg_value_{i}")
-        missing = exp.Case(ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()),
-                                       true=exp.Literal.number(1))],
-                           default=exp.Literal.number(0))
-        level2 = level2.select(
-            exp.Window(this=exp.RowNumber(), partition_by=[*keys, missing],
-                       order=exp.Order(expressions=[exp.Ordered(this=value.copy())])
-                       ).as_(f"agg_rank_{i}"),
-            exp.Window(this=exp.Count(this=value.copy()), partition_by=[
-                k.copy() for k in keys] or None).as_(f"agg_count_{i}"), copy=False)
-    level3 = exp.select(*[exp.column(k, "w") for k in key_names]).from_(
-        level2.subquery("w"))
-    for i, agg in enumerate(aggregates):
-        has_value = _filtered_value(agg) is not None
-        value = exp.column(f"agg_value_{i}", "w")
-        if agg.func in ("median", "percentile"):
-            q = 0.5 if agg.func == "median" else (agg.percentile or 0.5)
-            pos = exp.Add(this=exp.Literal.number(1), expression=exp.Mul(
-                this=exp.Literal.number(q), expression=exp.Paren(this=exp.Sub(
-                    this=exp.column(f"agg_count_{i}", "w"), expression=exp.Literal.number(1)))))
-            distance = exp.Abs(this=exp.Sub(this=exp.column(f"agg_rank_{i}", "w"),
-                                            expression=exp.Paren(this=pos)))
-            weight = exp.Sub(this=exp.Literal.number(1), expression=distance.copy())
-            node: exp.Expression = exp.Sum(this=exp.Case(ifs=[exp.If(
-                this=exp.and_(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
-                              exp.LT(this=distance, expression=exp.Literal.number(1))),
-                true=exp.Mul(this=a.to_float(value.copy()), expression=exp.Paren(
-                    this=weight)))]))
-        else:
-            node = _aggregate_node(a, Aggregate(agg.alias, agg.func,
-                                                value if has_value else None, None))
-        level3 = level3.select(node.as_(agg.alias), copy=False)
-    if key_names:
-        level3 = level3.group_by(*[exp.column(k, "w") for k in key_names])
-    return level3
-
-
 def snapshot_entity(ctx: ScanContext, scan: Scan) -> tuple[str, ...]:
     """The columns naming one stock-keeping entity: ``snapshot_by`` plus ``source`` when
     the rows carry one (two stores sharing product ids are different entities)."""
@@ -618,39 +516,6 @@ def _has_source_column(source: Source) -> bool:
     table = TABLES.get(source.table or "")
     return ("source" in keys or "source" in (source.columns or ())
             or (table is not None and "source" in table.column_names))
-
-
-def carried_snapshot(ctx: ScanContext, scan: Scan, readings: str,
-                     keys: str | None) -> exp.Select:
-    """A snapshot's values per output key: for each entity its latest reading in or
-    before the period (a product without a reading this month still has the stock it
-    last reported), aggregated over entities. ``keys`` is the output keys CTE (None when
-    there are no key columns: one row from the last readings)."""
-    a = ctx.adapter
-    dims = [d for d in ctx.dimensions if d in scan.dims]
-    if ctx.grain == "all" or keys is None:
-        key_cols, table = dims, "s"
-        rows = exp.select(*[exp.column(d, "s") for d in dims]).from_(
-            exp.to_table(readings).as_("s"))
-    else:
-        key_cols, table = ["period", *ctx.dimensions], "k"
-        # The reading in force at the period: at or before it, and the entity's next
-        # reading (if any) after it. One row per entity and key, however many came before.
-        following = exp.column("next_period", "s")
-        on = [exp.column("period", "s").__le__(exp.column("period", "k")),
-              exp.Paren(this=exp.or_(exp.Is(this=following, expression=exp.Null()),
-                                     following.copy().__gt__(exp.column("period", "k"))))]
-        on += [a.null_safe_eq(exp.column(d, "s"), exp.column(d, "k")) for d in dims]
-        rows = exp.select(*[exp.column(c, "k") for c in key_cols]).from_(
-            exp.to_table(keys).as_("k")).join(exp.to_table(readings).as_("s"),
-                                              on=exp.and_(*on))
-    over_entities = [Aggregate(agg.alias, agg.func, exp.column(f"value_{agg.alias}", "s")
-                               if agg.expr is not None else None, None, agg.percentile)
-                     for agg in scan.aggregates.values()]
-    # (A snapshot's ``agg`` is sum, count, avg, min or max: no percentile here.)
-    for agg in over_entities:
-        rows = rows.select(_aggregate_node(a, agg).as_(agg.alias), copy=False)
-    return rows.group_by(*[exp.column(c, table) for c in key_cols]) if key_cols else rows
 
 
 def metric_value_expr(metric: Metric, source: Source, dialect: str) -> exp.Expression | None:

@@ -67,51 +67,8 @@ WITH scan_orders AS (
 ), scan_refunds AS (
   SELECT
     TIMESTAMP_TRUNC(t.created_at, MONTH) AS period,
-    SUM(
-      (
-        t.amount
-      ) * CASE
-        WHEN (
-          j_orders.currency IS NULL OR j_orders.currency = 'EUR'
-        )
-        THEN 1
-        ELSE fx_rates.rate
-      END
-    ) AS refunds,
-    MIN(
-      CASE
-        WHEN NOT (
-          j_orders.currency IS NULL OR j_orders.currency = 'EUR'
-        )
-        AND fx_rates.rate IS NULL
-        THEN j_orders.currency
-      END
-    ) AS check__missing_rate,
-    MIN(
-      CASE
-        WHEN NOT (
-          j_orders.currency IS NULL OR j_orders.currency = 'EUR'
-        )
-        AND fx_rates.rate IS NULL
-        THEN t.created_at
-      END
-    ) AS check__missing_rate_at
+    SUM(t.amount) AS refunds
   FROM refunds AS t
-  LEFT JOIN orders AS j_orders
-    ON t.order_id = j_orders.order_id
-  LEFT JOIN (
-    SELECT
-      currency,
-      CAST(date AS DATETIME) AS valid_from,
-      LEAD(CAST(date AS DATETIME)) OVER (PARTITION BY currency ORDER BY date NULLS LAST) AS valid_until,
-      rate
-    FROM exchange_rates
-  ) AS fx_rates
-    ON fx_rates.currency = j_orders.currency
-    AND fx_rates.valid_from <= t.created_at
-    AND (
-      fx_rates.valid_until IS NULL OR t.created_at < fx_rates.valid_until
-    )
   WHERE
     t.created_at >= CAST('2024-01-01 00:00:00' AS DATETIME)
     AND t.created_at < CAST('2024-04-01 00:00:00' AS DATETIME)
@@ -215,8 +172,6 @@ SELECT
   COALESCE(cumulative_gross_sales_ytd.value, 0) AS gross_sales_ytd,
   scan_orders.check__missing_rate AS check__missing_rate_0,
   scan_orders.check__missing_rate_at AS check__missing_rate_at_0,
-  scan_refunds.check__missing_rate AS check__missing_rate_1,
-  scan_refunds.check__missing_rate_at AS check__missing_rate_at_1,
   cumulative_gross_sales_ytd.check__missing_rate AS check__missing_rate_2,
   cumulative_gross_sales_ytd.check__missing_rate_at AS check__missing_rate_at_2
 FROM output_keys

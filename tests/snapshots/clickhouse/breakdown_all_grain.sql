@@ -19,9 +19,7 @@ WITH scan_orders AS (
 ), scan_refunds AS (
   SELECT
     j_orders.channel AS channel,
-    SUM(t.amount) AS refunds,
-    MIN(j_orders.currency) AS check__currency_min,
-    MAX(j_orders.currency) AS check__currency_max
+    SUM(t.amount) AS refunds
   FROM refunds AS t
   LEFT JOIN orders AS j_orders
     ON t.order_id = j_orders.order_id
@@ -51,9 +49,7 @@ SELECT
     COALESCE(scan_orders.orders, 0)
   ), 0) AS aov,
   scan_orders.check__currency_min AS check__currency_min_0,
-  scan_orders.check__currency_max AS check__currency_max_0,
-  scan_refunds.check__currency_min AS check__currency_min_1,
-  scan_refunds.check__currency_max AS check__currency_max_1
+  scan_orders.check__currency_max AS check__currency_max_0
 FROM output_keys
 LEFT JOIN scan_orders
   ON output_keys.channel IS NOT DISTINCT FROM scan_orders.channel

@@ -20,12 +20,8 @@ WITH scan_orders AS (
 ), scan_refunds AS (
   SELECT
     dateTrunc('MONTH', t.created_at) AS period,
-    SUM(t.amount) AS refunds,
-    MIN(j_orders.currency) AS check__currency_min,
-    MAX(j_orders.currency) AS check__currency_max
+    SUM(t.amount) AS refunds
   FROM refunds AS t
-  LEFT JOIN orders AS j_orders
-    ON t.order_id = j_orders.order_id
   WHERE
     t.created_at >= CAST('2023-01-01 00:00:00' AS Nullable(DateTime))
     AND t.created_at < CAST('2024-04-01 00:00:00' AS Nullable(DateTime))
@@ -102,9 +98,7 @@ WITH scan_orders AS (
       COALESCE(scan_refunds.refunds, 0)
     ) AS net_sales,
     scan_orders.check__currency_min AS check__currency_min_0,
-    scan_orders.check__currency_max AS check__currency_max_0,
-    scan_refunds.check__currency_min AS check__currency_min_1,
-    scan_refunds.check__currency_max AS check__currency_max_1
+    scan_orders.check__currency_max AS check__currency_max_0
   FROM output_keys
   LEFT JOIN scan_orders
     ON output_keys.period = scan_orders.period
@@ -128,13 +122,7 @@ SELECT
   offset_2.check__currency_min_0 AS check__currency_min_0_offset_2,
   cur.check__currency_max_0,
   offset_1.check__currency_max_0 AS check__currency_max_0_offset_1,
-  offset_2.check__currency_max_0 AS check__currency_max_0_offset_2,
-  cur.check__currency_min_1,
-  offset_1.check__currency_min_1 AS check__currency_min_1_offset_1,
-  offset_2.check__currency_min_1 AS check__currency_min_1_offset_2,
-  cur.check__currency_max_1,
-  offset_1.check__currency_max_1 AS check__currency_max_1_offset_1,
-  offset_2.check__currency_max_1 AS check__currency_max_1_offset_2
+  offset_2.check__currency_max_0 AS check__currency_max_0_offset_2
 FROM metric_values AS cur
 LEFT JOIN metric_values AS offset_1
   ON offset_1.period = TIMESTAMP_ADD(MONTH, -1, cur.period)

@@ -21,12 +21,8 @@ WITH scan_orders AS (
 ), scan_refunds AS (
   SELECT
     DATE_TRUNC('MONTH', t.created_at) AS period,
-    SUM(t.amount) AS refunds,
-    MIN(j_orders.currency) AS check__currency_min,
-    MAX(j_orders.currency) AS check__currency_max
+    SUM(t.amount) AS refunds
   FROM refunds AS t
-  LEFT JOIN orders AS j_orders
-    ON t.order_id = j_orders.order_id
   WHERE
     t.created_at >= CAST('2024-01-01 00:00:00' AS TIMESTAMP)
     AND t.created_at < CAST('2024-04-01 00:00:00' AS TIMESTAMP)
@@ -64,9 +60,7 @@ SELECT
     COALESCE(scan_orders.orders, 0)
   ), 0) AS aov,
   scan_orders.check__currency_min AS check__currency_min_0,
-  scan_orders.check__currency_max AS check__currency_max_0,
-  scan_refunds.check__currency_min AS check__currency_min_1,
-  scan_refunds.check__currency_max AS check__currency_max_1
+  scan_orders.check__currency_max AS check__currency_max_0
 FROM output_keys
 LEFT JOIN scan_orders
   ON output_keys.period = scan_orders.period

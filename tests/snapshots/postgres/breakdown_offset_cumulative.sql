@@ -39,9 +39,7 @@ WITH history_orders AS (
   SELECT
     DATE_TRUNC('MONTH', t.created_at) AS period,
     j_orders.channel AS channel,
-    SUM(t.amount) AS refunds,
-    MIN(j_orders.currency) AS check__currency_min,
-    MAX(j_orders.currency) AS check__currency_max
+    SUM(t.amount) AS refunds
   FROM refunds AS t
   LEFT JOIN orders AS j_orders
     ON t.order_id = j_orders.order_id
@@ -141,8 +139,6 @@ WITH history_orders AS (
     ) AS net_sales,
     scan_orders.check__currency_min AS check__currency_min_0,
     scan_orders.check__currency_max AS check__currency_max_0,
-    scan_refunds.check__currency_min AS check__currency_min_1,
-    scan_refunds.check__currency_max AS check__currency_max_1,
     cumulative_gross_sales_ytd.check__currency_min AS check__currency_min_2,
     cumulative_gross_sales_ytd.check__currency_max AS check__currency_max_2
   FROM output_keys
@@ -165,10 +161,6 @@ SELECT
   offset_1.check__currency_min_0 AS check__currency_min_0_offset_1,
   cur.check__currency_max_0,
   offset_1.check__currency_max_0 AS check__currency_max_0_offset_1,
-  cur.check__currency_min_1,
-  offset_1.check__currency_min_1 AS check__currency_min_1_offset_1,
-  cur.check__currency_max_1,
-  offset_1.check__currency_max_1 AS check__currency_max_1_offset_1,
   cur.check__currency_min_2,
   offset_1.check__currency_min_2 AS check__currency_min_2_offset_1,
   cur.check__currency_max_2,
