@@ -118,6 +118,10 @@ def test_mixed_currencies_are_refused_without_a_reporting_currency(shop_registry
     with pytest.raises(CurrencyError, match=r"gross_sales would sum amounts in several "
                        r"currencies \(EUR, USD\) in period 2024-01-01: set the reporting"):
         rows(shop_registry, money_shop, ("gross_sales",))
+    # February sold nothing, but its year-to-date would sum January's EUR and USD.
+    with pytest.raises(CurrencyError, match=r"\(EUR, USD\) in period 2024-02-01"):
+        rows(shop_registry, money_shop, ("gross_sales_ytd",), since=date(2024, 2, 1),
+             until=date(2024, 3, 1))
     # One currency per row is fine: Jan EUR 180, USD 10; Mar USD 70, no currency 20.
     assert rows(shop_registry, money_shop, ("gross_sales",), dims=("currency",)) == [
         ("2024-01-01", "EUR", 180), ("2024-01-01", "USD", 10),
