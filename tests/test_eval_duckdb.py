@@ -275,3 +275,17 @@ def test_snapshot_entities_of_two_stores_do_not_overwrite(shop_registry, shop_du
     # shop's later p1 reading, 7 on Jan 31, would replace the outlet's 100: 12).
     # Feb and Mar: shop p1 3 + shop p2 5 + outlet p1 100.
     assert column(recs, "inventory_on_hand") == [112, 108, 108]
+
+
+def test_breakdown_offsets_read_data_rows_not_each_others_keys(shop_registry, shop_duckdb):
+    recs = run(shop_registry, shop_duckdb, "net_sales_prev", "net_sales_last_year",
+               grain="month", dimensions=("channel",), since=date(2025, 1, 1),
+               until=date(2025, 4, 1))
+    # As in the test above: only slices with data a year earlier (none in Dec 2024 or in
+    # 2025). fb had no February 2024 row of its own (only one that the previous-month
+    # offset would add), so it gets no February 2025 row. web's February reads the
+    # January 2025 row (there for its last-year value): net 0.
+    assert _by_channel(recs, "net_sales_prev", "net_sales_last_year") == [
+        ("2025-01-01", "fb", None, 30), ("2025-01-01", "web", None, 150),
+        ("2025-02-01", "web", 0, -15),
+        ("2025-03-01", "fb", None, 65), ("2025-03-01", None, None, 20)]

@@ -350,14 +350,17 @@ class _Plan:
             parts.append(exp.select(exp.column("period", "p"), *dims).from_(
                 exp.to_table("key_periods").as_("p")).join(
                     exp.to_table(_rows_of(scan)).as_("h"), on=exp.and_(*on)))
+        if self.offset_joins:
+            # An offset reads the rows of ``metric_values`` (scans and windows) one step
+            # back; its slices there get a row at the current period.
+            ctes.append(("window_keys", _union(parts)))
+            parts = [exp.select(*key_cols).from_("window_keys")]
         for periods_back, unit in self.offset_joins:
-            # Offsets read the keys found so far (scans and windows) one step back.
             shifted = self.adapter.add(exp.column("period", "p"), -periods_back, unit)
-            ctes.append((f"keys_before_offset_{len(ctes)}", _union(parts)))
             parts.append(exp.select(exp.column("period", "p"), *[
                 exp.column(d, "k") for d in self.dims]).from_(
                     exp.to_table("key_periods").as_("p")).join(
-                        exp.to_table(ctes[-1][0]).as_("k"),
+                        exp.to_table("window_keys").as_("k"),
                         on=exp.column("period", "k").eq(shifted)))
         ctes.append(("output_keys", _union(parts)))
         return ctes

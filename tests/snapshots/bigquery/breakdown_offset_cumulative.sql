@@ -75,7 +75,7 @@ WITH history_orders AS (
     STRUCT(CAST('2024-02-01 00:00:00' AS DATETIME) AS period),
     STRUCT(CAST('2024-03-01 00:00:00' AS DATETIME) AS period)
   ]) AS spine
-), keys_before_offset_2 AS (
+), window_keys AS (
   SELECT
     period,
     channel
@@ -91,20 +91,13 @@ WITH history_orders AS (
   SELECT
     period,
     channel
-  FROM scan_keys
-  UNION DISTINCT
-  SELECT
-    p.period,
-    h.channel
-  FROM key_periods AS p
-  JOIN history_orders AS h
-    ON h.period <= p.period AND h.period >= TIMESTAMP_TRUNC(p.period, YEAR)
+  FROM window_keys
   UNION DISTINCT
   SELECT
     p.period,
     k.channel
   FROM key_periods AS p
-  JOIN keys_before_offset_2 AS k
+  JOIN window_keys AS k
     ON k.period = TIMESTAMP_ADD(p.period, INTERVAL -1 MONTH)
 ), cumulative_gross_sales_ytd AS (
   SELECT

@@ -74,7 +74,7 @@ WITH history_orders AS (
     (CAST('2024-01-01 00:00:00' AS TIMESTAMP)),
     (CAST('2024-02-01 00:00:00' AS TIMESTAMP)),
     (CAST('2024-03-01 00:00:00' AS TIMESTAMP)) AS spine(period)
-), keys_before_offset_2 AS (
+), window_keys AS (
   SELECT
     period,
     channel
@@ -90,20 +90,13 @@ WITH history_orders AS (
   SELECT
     period,
     channel
-  FROM scan_keys
-  UNION
-  SELECT
-    p.period,
-    h.channel
-  FROM key_periods AS p
-  JOIN history_orders AS h
-    ON h.period <= p.period AND h.period >= DATE_TRUNC('YEAR', p.period)
+  FROM window_keys
   UNION
   SELECT
     p.period,
     k.channel
   FROM key_periods AS p
-  JOIN keys_before_offset_2 AS k
+  JOIN window_keys AS k
     ON k.period = DATE_ADD(MONTH, -1, p.period)
 ), cumulative_gross_sales_ytd AS (
   SELECT

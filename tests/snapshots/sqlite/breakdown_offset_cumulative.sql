@@ -77,7 +77,7 @@ WITH history_orders AS (
       ('2024-02-01 00:00:00'),
       ('2024-03-01 00:00:00')) AS spine
   ) AS spine
-), keys_before_offset_2 AS (
+), window_keys AS (
   SELECT
     period,
     channel
@@ -93,20 +93,13 @@ WITH history_orders AS (
   SELECT
     period,
     channel
-  FROM scan_keys
-  UNION
-  SELECT
-    p.period,
-    h.channel
-  FROM key_periods AS p
-  JOIN history_orders AS h
-    ON h.period <= p.period AND h.period >= STRFTIME('%Y-01-01 00:00:00', p.period)
+  FROM window_keys
   UNION
   SELECT
     p.period,
     k.channel
   FROM key_periods AS p
-  JOIN keys_before_offset_2 AS k
+  JOIN window_keys AS k
     ON k.period = STRFTIME('%Y-%m-%d %H:%M:%S', p.period, '-1 months')
 ), cumulative_gross_sales_ytd AS (
   SELECT
