@@ -176,6 +176,7 @@ CANONICAL_MEANINGS: dict[str, dict[str, str]] = {
 
 # One example row per input table, under its CSV header.
 CSV_EXAMPLES: dict[str, str] = {
+    "exchange_rates": "2025-01-01,USD,25400",
     "market_size": "2025-01-01,month,sea_fashion_online,24000000.00,USD",
     "competitor_prices": "2025-01-06,p01,rival_mall,36.49",
     "social_stats": "2025-01-01,instagram,8512,3840,131",

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 INPUT_TABLE_NAMES = (
     "market_size", "competitor_prices", "social_stats", "search_console", "reviews",
     "production_runs", "labor_shifts", "incidents", "project_costs",
-    "newsletter_subscribers", "targets",
+    "newsletter_subscribers", "targets", "exchange_rates",
 )
 
 # name, logical type, meaning; a "!" after the name marks a required (not null) column.
@@ -140,6 +140,15 @@ _DEFINITIONS: dict[str, tuple[str, tuple[str, ...], str, tuple[_Spec, ...]]] = {
          ("period_grain!", "string", f"Length of the period: {_GRAINS}."),
          ("value!", "float", "Goal value in the KPI's unit; rates as fractions "
           "(0.03 is 3%)."))),
+    "exchange_rates": (
+        "day x currency", ("date", "currency"),
+        "Exchange rates into the project's reporting currency (kpi.yaml `currency:`), for "
+        "money in other currencies: an amount dated on or after `date` (and before the "
+        "currency's next row) is multiplied by `rate`.",
+        (("date!", "date", "First day the rate applies (store timezone)."),
+         ("currency!", "string", "ISO 4217 code of the currency converted, e.g. USD."),
+         ("rate!", "decimal", "Value of one unit of `currency` in the reporting "
+          "currency."))),
 }
 
 

@@ -25,7 +25,8 @@ from .vocabulary import WEEKDAYS
 
 PROJECT_FILE = "kpi.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-KNOWN_KEYS = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors", "packs"}
+KNOWN_KEYS = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors", "packs",
+              "currency"}
 
 
 class ExcludedPacks(BaseModel):
@@ -43,6 +44,7 @@ class Project(BaseModel):
     week_start: str = Field(default="monday")
     specs: tuple[str, ...] = ()
     schema_: str | None = Field(default=None, alias="schema")
+    currency: str | None = None  # reporting currency: money is converted into it
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Spec packs to load: a list (only these, [] for none) or {exclude: [...]}; all if unset.
     packs: tuple[str, ...] | ExcludedPacks | None = None
@@ -189,6 +191,14 @@ def _checked(project: Project, here) -> Project:
             problem = f"{written[:60]!r} expands to an invalid schema name ({RULE})"
         if problem:
             raise KpiError(f"schema: {problem}", here("schema"))
+    if project.currency is not None:
+        from .compiler.request import check_currency_code
+        from .errors import CompileError
+
+        try:
+            check_currency_code(project.currency)
+        except CompileError as exc:
+            raise KpiError(f"currency: {exc}", here("currency")) from None
     if zone == project.timezone:
         return project
     fixed = project.model_copy(update={"timezone": zone})

@@ -43,8 +43,10 @@ AD_SPEND = [(date(2024, 1, 5), "google", "c-search", D("100"), D("250")),
             (date(2024, 2, 5), "google", "c-search", D("50"), D("0"))]
 
 
-def load_shop(warehouse) -> None:
-    """Create the canonical tables and load the rows above."""
+def load_shop(warehouse, currencies: dict[str, str] | None = None) -> None:
+    """Create the canonical tables and load the rows above (``currencies``: order id ->
+    currency code; the others have none)."""
+    currencies = currencies or {}
     def put(table: str, columns: list[str], rows: list[tuple]) -> None:
         t = TABLES[table]
         warehouse.ensure_table(t)
@@ -52,9 +54,10 @@ def load_shop(warehouse) -> None:
             warehouse.merge(t, columns, rows)
 
     put("orders", ["source", "order_id", "channel", "customer_id", "created_at", "subtotal",
-                   "discounts", "shipping", "tax", "total", "status", "is_test", "utm_source"],
-        [("shop", o, ch, c, ts, sub, disc, D("0"), D("0"), sub - disc, st, test, utm)
-         for o, ch, c, ts, sub, disc, st, test, utm in ORDERS])
+                   "discounts", "shipping", "tax", "total", "status", "is_test", "utm_source",
+                   "currency"],
+        [("shop", o, ch, c, ts, sub, disc, D("0"), D("0"), sub - disc, st, test, utm,
+          currencies.get(o)) for o, ch, c, ts, sub, disc, st, test, utm in ORDERS])
     put("refunds", ["source", "refund_id", "order_id", "created_at", "amount"],
         [("shop", *r) for r in REFUNDS])
     put("sessions", ["session_id", "started_at", "duration_seconds", "purchased",

@@ -89,8 +89,9 @@ def test_period_offsets_in_derived_metrics(shop_registry, shop_duckdb):
 
 def test_snapshot_is_last_value_not_sum(shop_registry, shop_duckdb):
     recs = run(shop_registry, shop_duckdb, "inventory_on_hand", grain="month", **Q1)
-    # Jan: p1's last reading 7 (not 10 + 7) plus p2's 5; Feb: p1 3; Mar: no reading.
-    assert column(recs, "inventory_on_hand") == [12, 3, None]
+    # Jan: p1's last reading 7 (not 10 + 7) plus p2's 5. Snapshots carry forward: Feb p1 3
+    # plus p2's 5 (its last reading, in January); Mar has no reading: still 3 + 5.
+    assert column(recs, "inventory_on_hand") == [12, 8, 8]
     recs = run(shop_registry, shop_duckdb, "inventory_on_hand", grain="quarter", **Q1)
     assert column(recs, "inventory_on_hand") == [8]  # p1 3 (Feb 28) + p2 5 (Jan 15)
 
@@ -188,3 +189,103 @@ def test_breakdown_by_missing_dimension_is_a_clear_error(shop_registry, shop_duc
             dimensions=("channel",))
     with pytest.raises(CompileError, match="did you mean 'channel'"):
         run(shop_registry, shop_duckdb, "orders", grain="month", dimensions=("chanel",))
+
+
+# -- breakdowns keep the slices that offset and cumulative metrics read (issue 7, sem. 1) --
+def _by_channel(recs, *metrics):
+    return [(r["period"], r["channel"], *[None if r[m] is None else float(r[m])
+                                          for m in metrics]) for r in recs]
+
+
+def test_breakdown_keeps_slices_with_year_to_date(shop_registry, shop_duckdb):
+    recs = run(shop_registry, shop_duckdb, "gross_sales", "gross_sales_ytd", grain="month",
+               dimensions=("channel",), **Q1)
+    # Jan: web o1 100 + o2 50 + o8 10 = 160, fb o3 30. February has no order at all, yet
+    # both channels have a year-to-date. March: fb o5 70 (YTD 100), o7 20 without a
+    # channel (NULL, last), and web sold nothing but keeps its YTD 160.
+    assert _by_channel(recs, "gross_sales", "gross_sales_ytd") == [
+        ("2024-01-01", "fb", 30, 30), ("2024-01-01", "web", 160, 160),
+        ("2024-02-01", "fb", 0, 30), ("2024-02-01", "web", 0, 160),
+        ("2024-03-01", "fb", 70, 100), ("2024-03-01", "web", 0, 160),
+        ("2024-03-01", None, 20, 20)]
+
+
+def test_breakdown_keeps_slices_with_previous_period(shop_registry, shop_duckdb):
+    recs = run(shop_registry, shop_duckdb, "net_sales", "net_sales_prev", grain="month",
+               dimensions=("channel",), **Q1)
+    # net = gross - discounts - refunds by channel: Jan web 160-10 = 150, fb 30; Feb web
+    # -15 (o1's refund); Mar fb 70-5 = 65, NULL 20. fb in February and web in March have
+    # no sales but a previous month that had. A slice without a row in the previous
+    # month (December; NULL channel in February) has no previous value (NULL).
+    assert _by_channel(recs, "net_sales", "net_sales_prev") == [
+        ("2024-01-01", "fb", 30, None), ("2024-01-01", "web", 150, None),
+        ("2024-02-01", "fb", 0, 30), ("2024-02-01", "web", -15, 150),
+        ("2024-03-01", "fb", 65, 0), ("2024-03-01", "web", 0, -15),
+        ("2024-03-01", None, 20, None)]
+
+
+def test_breakdown_keeps_slices_with_last_year(shop_registry, shop_duckdb):
+    # 2025 has no data at all: every row comes from the same month of 2024 (the slices
+    # above; fb had nothing in February 2024, so it has no February 2025 row).
+    recs = run(shop_registry, shop_duckdb, "net_sales", "net_sales_last_year", grain="month",
+               dimensions=("channel",), since=date(2025, 1, 1), until=date(2025, 4, 1))
+    assert _by_channel(recs, "net_sales", "net_sales_last_year") == [
+        ("2025-01-01", "fb", 0, 30), ("2025-01-01", "web", 0, 150),
+        ("2025-02-01", "web", 0, -15),
+        ("2025-03-01", "fb", 0, 65), ("2025-03-01", None, 0, 20)]
+
+
+# -- snapshots carry each entity's last reading forward (issue 7, sem. 3 and 4) -----------
+def _add_inventory(wh, rows):
+    from kpi_engine.schema import TABLES
+
+    with wh.transaction():
+        wh.merge(TABLES["inventory_snapshots"], ["source", "snapshot_at", "product_id",
+                                                 "variant_id", "location_id", "on_hand"], rows)
+
+
+def test_snapshot_carries_readings_from_before_the_range(shop_registry, shop_duckdb):
+    recs = run(shop_registry, shop_duckdb, "inventory_on_hand", grain="month",
+               since=date(2024, 2, 1), until=date(2024, 4, 1))
+    # Feb: p1 3 (Feb 28) + p2 5 (Jan 15, before the range); Mar: no reading, same stock.
+    assert [(r["period"], r["inventory_on_hand"]) for r in recs] == [
+        ("2024-02-01", 8), ("2024-03-01", 8)]
+
+
+def test_snapshot_carry_forward_by_location(shop_registry, shop_duckdb):
+    from datetime import datetime
+
+    _add_inventory(shop_duckdb, [("shop", datetime(2024, 3, 10), "p2", "p2", "B", 4)])
+    recs = run(shop_registry, shop_duckdb, "inventory_on_hand", grain="month",
+               dimensions=("location_id",), **Q1)
+    # A: Jan p1 7 + p2 5; Feb p1 3 + p2 5; Mar nothing read at A, still 8. B: p2's first
+    # reading in March, 4. Before carrying forward, Feb A was 3 and Mar A missing.
+    assert [(r["period"], r["location_id"], r["inventory_on_hand"]) for r in recs] == [
+        ("2024-01-01", "A", 12), ("2024-02-01", "A", 8), ("2024-03-01", "A", 8),
+        ("2024-03-01", "B", 4)]
+
+
+def test_snapshot_entities_of_two_stores_do_not_overwrite(shop_registry, shop_duckdb):
+    from datetime import datetime
+
+    # The outlet store uses the same product and location ids as the shop.
+    _add_inventory(shop_duckdb, [("outlet", datetime(2024, 1, 20), "p1", "p1", "A", 100)])
+    recs = run(shop_registry, shop_duckdb, "inventory_on_hand", grain="month", **Q1)
+    # Jan: shop p1 7 + shop p2 5 + outlet p1 100 (keyed by source too; without it the
+    # shop's later p1 reading, 7 on Jan 31, would replace the outlet's 100: 12).
+    # Feb and Mar: shop p1 3 + shop p2 5 + outlet p1 100.
+    assert column(recs, "inventory_on_hand") == [112, 108, 108]
+
+
+def test_breakdown_offsets_read_data_rows_not_each_others_keys(shop_registry, shop_duckdb):
+    recs = run(shop_registry, shop_duckdb, "net_sales_prev", "net_sales_last_year",
+               grain="month", dimensions=("channel",), since=date(2025, 1, 1),
+               until=date(2025, 4, 1))
+    # As in the test above: only slices with data a year earlier (none in Dec 2024 or in
+    # 2025). fb had no February 2024 row of its own (only one that the previous-month
+    # offset would add), so it gets no February 2025 row. web's February reads the
+    # January 2025 row (there for its last-year value): net 0.
+    assert _by_channel(recs, "net_sales_prev", "net_sales_last_year") == [
+        ("2025-01-01", "fb", None, 30), ("2025-01-01", "web", None, 150),
+        ("2025-02-01", "web", 0, -15),
+        ("2025-03-01", "fb", None, 65), ("2025-03-01", None, None, 20)]

@@ -25,7 +25,7 @@ def make_request(app: AppContext, metrics: tuple[str, ...], grain: str, by: tupl
     return Request(metrics=metrics, grain=grain, dimensions=by, since=since, until=until,
                    where=where, timezone=timezone or project.timezone,
                    week_start=week_start or project.week_start, dialect=dialect,
-                   schema=app.schema_for(None))
+                   schema=app.schema_for(None), currency=project.currency)
 
 
 @click.command("compile")

@@ -27,7 +27,16 @@ from ..specs.limits import recursion_room, tree_extent
 from ..specs.models import Metric
 from .dialects import adapter_for
 from .request import CompiledQuery, Request, check_dialect
-from .scans import Scan, ScanContext, build_scan, metric_filter_expr, metric_value_expr, parse_in
+from .scans import (
+    Scan,
+    ScanContext,
+    build_scan,
+    currency_checks,
+    metric_filter_expr,
+    metric_value_expr,
+    parse_in,
+)
+from .snapshots import carried_snapshot
 from .timeline import GRAIN_ORDER, period_starts, shift
 
 # Derived and ratio metrics are inlined into one expression: bound what that may build.
@@ -79,7 +88,11 @@ class _Plan:
             since=request.since, until=request.until, timezone=request.timezone,
             week_start=request.week_start, schema=request.schema, where=tuple(where),
             sources=registry.sources,
-            source_dialects={n: registry.dialect_of_source(n) for n in registry.sources})
+            source_dialects={n: registry.dialect_of_source(n) for n in registry.sources},
+            currency=request.currency)
+        # Check columns in ``values``: output name -> (check, group, metrics guarded).
+        self.checks: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        self.check_values: dict[str, exp.Expression] = {}
 
     # -- dependency questions ----------------------------------------------------------
     def uses_offset(self, name: str) -> bool:
@@ -177,7 +190,9 @@ class _Plan:
             filt = None
         else:
             func, filt = metric.type, metric_filter_expr(metric, source, dialect)
-        alias = scan.add(func, expr, filt, metric.name, metric.percentile)
+        money = (metric.unit == "currency" and expr is not None
+                 and func not in ("count", "count_distinct") and metric.type != "snapshot")
+        alias = scan.add(func, expr, filt, metric.name, metric.percentile, money)
         return scan, alias
 
     def _base(self, metric: Metric, dialect: str) -> exp.Expression:
@@ -269,16 +284,21 @@ class _Plan:
                 raise CompileError(f"the period offsets reach before year 1 from --since "
                                    f"{self.request.since}") from None
             self.ctx.since = earliest.date()
-        scan_ctes = {scan.name: build_scan(self.ctx, scan) for scan in self.scans.values()}
+        scan_ctes = {_rows_of(scan): build_scan(self.ctx, scan) for scan in self.scans.values()}
         range_scans = [s for s in self.scans.values() if not s.history]
         key_cols = (["period"] if self.grain != "all" else []) + list(self.dims)
         self._check_dimensions()
         with_: list[tuple[str, exp.Expression]] = list(scan_ctes.items())
         spine = self._spine()
         if key_cols:
-            with_.append(("output_keys", self._keys(key_cols, spine)))
+            with_.extend(self._key_ctes(key_cols, spine))
             for name, (metric, scan, alias) in self.cumulative.items():
                 with_.append((f"cumulative_{name}", self._cumulative_cte(metric, scan, alias)))
+        for scan in self.scans.values():
+            if scan.kind == "snapshot":
+                with_.append((scan.name, carried_snapshot(
+                    self.ctx, scan, _rows_of(scan), "output_keys" if key_cols else None)))
+        self._collect_checks(range_scans)
         values = self._values_select(key_cols, range_scans)
         if self.offset_joins:
             with_.append(("metric_values", values))
@@ -291,7 +311,8 @@ class _Plan:
         sql = final.sql(dialect=self.request.dialect, pretty=True)
         return CompiledQuery(sql=sql, dialect=self.request.dialect, metrics=list(self.names),
                              dimensions=list(self.dims), grain=self.grain, tree=final,
-                             units={n: self.registry.metrics[n].unit for n in self.names})
+                             units={n: self.registry.metrics[n].unit for n in self.names},
+                             checks=dict(self.checks))
 
     def _check_dimensions(self) -> None:
         if not self.dims:
@@ -319,9 +340,13 @@ class _Plan:
                 f"{', '.join(self.names)}{did_you_mean(name, available)} "
                 f"(available: {', '.join(available) or 'none'})")
 
-    def _spine(self) -> exp.Expression | None:
+    def _spine(self, always: bool = False) -> exp.Expression | None:
+        """Every period of the range; used as keys only for a plain time series (with a
+        breakdown, a slice without data in a period has no row), ``always`` for the
+        periods a breakdown's window and offset keys are placed in."""
         req = self.request
-        if self.grain == "all" or self.dims or not (self.ctx.since and req.until):
+        if self.grain == "all" or (self.dims and not always) or not (self.ctx.since
+                                                                    and req.until):
             return None
         starts = period_starts(self.ctx.since, req.until, self.grain, req.week_start)
         if not starts:
@@ -329,13 +354,78 @@ class _Plan:
         return self.adapter.values([[self.adapter.timestamp_literal(s)] for s in starts],
                                    ["period"], "spine")
 
+    def _key_ctes(self, key_cols: list[str], spine: exp.Expression | None
+                  ) -> list[tuple[str, exp.Expression]]:
+        """``output_keys`` and the CTEs it is built from.
+
+        With a breakdown, a slice (dimension values) gets a row in a period when a scan
+        has data for it there, and also when a metric of the request reads data of that
+        slice from another period: a cumulative metric (or snapshot) the periods of its
+        window, an offset metric the shifted period. Otherwise a month without offline
+        sales would lose offline's year-to-date and last-year values."""
+        reads_other_periods = self.cumulative or self.offset_joins or any(
+            s.kind == "snapshot" for s in self.scans.values())
+        if not self.dims or self.grain == "all" or not reads_other_periods:
+            return [("output_keys", self._keys(key_cols, spine))]
+        ctes: list[tuple[str, exp.Expression]] = [("scan_keys", self._keys(key_cols, spine))]
+        periods = self._spine(always=True)
+        if periods is None:
+            periods = exp.select("period").distinct().from_("scan_keys")
+        ctes.append(("key_periods", periods))
+        parts: list[exp.Expression] = [exp.select(*key_cols).from_("scan_keys")]
+        dims = [exp.column(d, "h") for d in self.dims]
+        for metric, scan in self._window_reads():
+            if not set(self.dims) <= set(scan.dims):
+                continue
+            on = self._window_conditions(metric, "h", "p")
+            parts.append(exp.select(exp.column("period", "p"), *dims).from_(
+                exp.to_table("key_periods").as_("p")).join(
+                    exp.to_table(_rows_of(scan)).as_("h"), on=exp.and_(*on)))
+        if self.offset_joins:
+            # An offset reads the rows of ``metric_values`` (scans and windows) one step
+            # back; its slices there get a row at the current period.
+            ctes.append(("window_keys", _union(parts)))
+            parts = [exp.select(*key_cols).from_("window_keys")]
+        for periods_back, unit in self.offset_joins:
+            shifted = self.adapter.add(exp.column("period", "p"), -periods_back, unit)
+            parts.append(exp.select(exp.column("period", "p"), *[
+                exp.column(d, "k") for d in self.dims]).from_(
+                    exp.to_table("key_periods").as_("p")).join(
+                        exp.to_table("window_keys").as_("k"),
+                        on=exp.column("period", "k").eq(shifted)))
+        ctes.append(("output_keys", _union(parts)))
+        return ctes
+
+    def _window_reads(self) -> list[tuple[Metric | None, Scan]]:
+        """(cumulative metric, history scan) pairs, and (None, scan) for snapshot scans,
+        which carry each entity's last reading forward to later periods."""
+        reads: list[tuple[Metric | None, Scan]] = [
+            (metric, scan) for metric, scan, _ in self.cumulative.values()]
+        reads += [(None, s) for s in self.scans.values() if s.kind == "snapshot"]
+        return reads
+
+    def _window_conditions(self, metric: Metric | None, h: str, k: str
+                           ) -> list[exp.Expression]:
+        """Rows of ``h`` (a history scan) inside the window of the period in ``k``."""
+        conds = [exp.column("period", h).__le__(exp.column("period", k))]
+        if metric is not None and metric.window:
+            lower = self.adapter.add(exp.column("period", k), -metric.window.count,
+                                     metric.window.grain)
+            conds.append(exp.column("period", h).__gt__(lower))
+        if metric is not None and metric.grain_to_date:
+            start = self.adapter.truncate(exp.column("period", k), metric.grain_to_date,
+                                          self.request.week_start)
+            conds.append(exp.column("period", h).__ge__(start))
+        return conds
+
     def _keys(self, key_cols: list[str], spine: exp.Expression | None) -> exp.Expression:
         parts: list[exp.Expression] = []
         for scan in self.scans.values():
             if not set(self.dims) <= set(scan.dims):
                 continue
-            part = exp.select(*[exp.column(c) for c in key_cols]).from_(scan.name)
-            if scan.history and self.ctx.since and self.grain != "all":
+            part = exp.select(*[exp.column(c) for c in key_cols]).from_(_rows_of(scan))
+            reads_back = scan.history or scan.kind == "snapshot"
+            if reads_back and self.ctx.since and self.grain != "all":
                 since_local = datetime.combine(self.ctx.since, datetime.min.time())
                 part = part.where(exp.column("period").__ge__(
                     self.adapter.timestamp_literal(since_local)))
@@ -359,6 +449,18 @@ class _Plan:
             conds.append(a.eq(b) if c == "period" else self.adapter.null_safe_eq(a, b))
         return exp.and_(*conds) if conds else exp.true()
 
+    def _collect_checks(self, range_scans: list[Scan]) -> None:
+        """Currency checks of the scans (see scans.currency_checks), as values columns."""
+        sources: list[tuple[Scan, str]] = [(s, s.name) for s in range_scans]
+        if self.grain != "all":
+            sources += [(scan, f"cumulative_{name}")
+                        for name, (_, scan, _) in self.cumulative.items()]
+        for group, (scan, table) in enumerate(sources):
+            for check in currency_checks(self.ctx, scan):
+                out = f"{check}_{group}"
+                self.checks[out] = (check, str(group), scan.money_metrics())
+                self.check_values[out] = exp.column(check, table)
+
     def _values_select(self, key_cols: list[str], scans: list[Scan]) -> exp.Select:
         select = exp.select(*[exp.column(c, "output_keys") for c in key_cols])
         if key_cols:
@@ -378,12 +480,16 @@ class _Plan:
         if self.offset_joins:
             for name, expr in self.values.items():
                 select = select.select(expr.copy().as_(name), copy=False)
+            for name, expr in self.check_values.items():
+                select = select.select(expr.copy().as_(name), copy=False)
         return select
 
     def _project(self, values: exp.Select, key_cols: list[str]) -> exp.Select:
         select = values
         for name in self.names:
             select = select.select(self.values[name].copy().as_(name), copy=False)
+        for name, expr in self.check_values.items():
+            select = select.select(expr.copy().as_(name), copy=False)
         if key_cols:
             select = select.order_by(*_ordered(key_cols, "output_keys"))
         return select
@@ -401,6 +507,13 @@ class _Plan:
                                  join_type="left", copy=False)
         for name, expr in outputs.items():
             select = select.select(expr.as_(name), copy=False)
+        # Checks of the current row and of the earlier periods the offsets read.
+        for name, (check, group, metrics) in list(self.checks.items()):
+            select = select.select(exp.column(name, "cur"), copy=False)
+            for alias in self.offset_joins.values():
+                self.checks[f"{name}_{alias}"] = (check, f"{group}_{alias}", metrics)
+                select = select.select(exp.column(name, alias).as_(f"{name}_{alias}"),
+                                       copy=False)
         if self.request.since:
             since_local = datetime.combine(self.request.since, datetime.min.time())
             select = select.where(exp.column("period", "cur").__ge__(
@@ -410,22 +523,32 @@ class _Plan:
     def _cumulative_cte(self, metric: Metric, scan: Scan, alias: str) -> exp.Select:
         key_cols = ["period", *self.dims]
         h, k = "h", "output_keys"
-        conds = [exp.column("period", h).__le__(exp.column("period", k))]
-        if metric.window:
-            lower = self.adapter.add(exp.column("period", k), -metric.window.count,
-                                     metric.window.grain)
-            conds.append(exp.column("period", h).__gt__(lower))
-        if metric.grain_to_date:
-            start = self.adapter.truncate(exp.column("period", k), metric.grain_to_date,
-                                          self.request.week_start)
-            conds.append(exp.column("period", h).__ge__(start))
+        conds = self._window_conditions(metric, h, k)
         for d in self.dims:
             if d in scan.dims:
                 conds.append(self.adapter.null_safe_eq(exp.column(d, h), exp.column(d, k)))
+        checks = [(exp.Max if c == "check__currency_max" else exp.Min)(
+            this=exp.column(c, h)).as_(c) for c in currency_checks(self.ctx, scan)]
         return (exp.select(*[exp.column(c, k) for c in key_cols],
-                           exp.Sum(this=exp.column(alias, h)).as_("value"))
+                           exp.Sum(this=exp.column(alias, h)).as_("value"), *checks)
                 .from_(k).join(exp.to_table(scan.name).as_(h), on=exp.and_(*conds))
                 .group_by(*[exp.column(c, k) for c in key_cols]))
+
+
+def _rows_of(scan: Scan) -> str:
+    """The CTE a scan's rows are in: a snapshot's readings are carried forward into the
+    CTE named after the scan, which the values layer joins."""
+    return f"{scan.name}_readings" if scan.kind == "snapshot" else scan.name
+
+
+def _union(parts: list[exp.Expression]) -> exp.Expression:
+    """UNION (distinct) of SELECTs with the same columns."""
+    union = parts[0].copy()
+    for part in parts[1:]:
+        union = exp.union(union, part.copy(), distinct=True, copy=False)
+    if len(parts) == 1 and isinstance(union, exp.Select):
+        union = union.distinct()
+    return union
 
 
 def _ordered(columns: list[str], table: str) -> list[exp.Ordered]:

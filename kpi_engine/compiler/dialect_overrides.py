@@ -59,7 +59,7 @@ class MySQLAdapter(OffsetTimezoneAdapter):
     """MySQL 8 / MariaDB 10.x."""
 
     dialect = "mysql"
-    exact_percentiles = False
+    percentile_aggregate = False  # MariaDB's PERCENTILE_CONT is a window function only
 
     def _trunc(self, ts: exp.Expression, grain: str) -> exp.Expression:
         fmt = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00",
@@ -108,8 +108,8 @@ class MySQLAdapter(OffsetTimezoneAdapter):
         return tree.transform(fix, copy=False)
 
     def percentile(self, e: exp.Expression, q: float) -> exp.Expression:
-        raise CompileError("median and percentile metrics cannot run on MySQL/MariaDB: "
-                           "neither has an aggregate percentile function")
+        # Never reached: scans compute percentiles from row numbers (percentile_aggregate).
+        raise CompileError("MySQL/MariaDB have no aggregate percentile function")
 
 
 @register_adapter
@@ -118,6 +118,7 @@ class SQLiteAdapter(OffsetTimezoneAdapter):
     modifiers of strftime()."""
 
     dialect = "sqlite"
+    percentile_aggregate = False
 
     def _fmt(self, fmt: str, ts: exp.Expression, *modifiers: str) -> exp.Expression:
         return exp.Anonymous(this="STRFTIME", expressions=[
@@ -221,8 +222,8 @@ class SQLiteAdapter(OffsetTimezoneAdapter):
                                     this=exp.to_identifier(alias))))
 
     def percentile(self, e: exp.Expression, q: float) -> exp.Expression:
-        raise CompileError("median and percentile metrics cannot run on SQLite: it has no "
-                           "percentile aggregate")
+        # Never reached: scans compute percentiles from row numbers (percentile_aggregate).
+        raise CompileError("SQLite has no percentile aggregate")
 
 
 @register_adapter

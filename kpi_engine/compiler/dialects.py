@@ -18,6 +18,8 @@ from ..vocabulary import DIALECTS, WEEKDAYS  # noqa: F401 - re-exported
 class DialectAdapter:
     dialect = "duckdb"
     exact_percentiles = True
+    # False: no percentile aggregate; scans compute medians from row numbers instead.
+    percentile_aggregate = True
     # (since, until) of the request, for adapters that precompute timezone offsets.
     time_range: tuple = (None, None)
 

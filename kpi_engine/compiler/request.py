@@ -28,6 +28,7 @@ class Request:
     week_start: str = "monday"
     dialect: str = "duckdb"
     schema: str | None = None  # schema holding the canonical tables
+    currency: str | None = None  # reporting currency (ISO 4217); None: no conversion
 
     def __post_init__(self) -> None:
         if not self.metrics:
@@ -47,6 +48,14 @@ class Request:
         if len(set(self.dimensions)) != len(self.dimensions):
             raise CompileError("a dimension is listed twice")
         _check_timezone(self.timezone)
+        check_currency_code(self.currency)
+
+
+def check_currency_code(code: str | None) -> None:
+    if code is not None and not (len(code) == 3 and code.isascii() and code.isalpha()
+                                 and code.isupper()):
+        raise CompileError(f"currency {code!r} is not an ISO 4217 code (three capital "
+                           "letters, such as EUR or VND)")
 
 
 def _check_timezone(tz: str) -> None:
@@ -68,6 +77,10 @@ class CompiledQuery:
     grain: str
     tree: exp.Expression = field(repr=False)
     units: dict[str, str] = field(default_factory=dict)
+    # Output columns that are checks, not metrics: name -> (kind, metrics they guard).
+    # Kinds: "currencies" (the lowest/highest currency summed) and "missing_rate" (a
+    # currency without a rate, and when). ``evaluate`` raises on them and drops them.
+    checks: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def check_dialect(dialect: str) -> None:

@@ -21,6 +21,7 @@ from ..errors import CompileError
 from ..specs.expressions import UnsafeExpression, parse_expression, parse_query
 from ..specs.models import Metric, PerEntity, Source
 from ..specs.sql_allowlist import readable_tables, table_problem
+from .aggregates import Aggregate, aggregate_node, ranked_aggregates
 from .dialects import DialectAdapter
 from .timeline import local_midnight_utc
 
@@ -42,15 +43,7 @@ class ScanContext:
     where: tuple[exp.Expression, ...]  # parsed request filters over dimension names
     sources: dict[str, Source]
     source_dialects: dict[str, str]
-
-
-@dataclass
-class Aggregate:
-    alias: str
-    func: str
-    expr: exp.Expression | None
-    filter: exp.Expression | None
-    percentile: float | None = None
+    currency: str | None = None  # reporting currency: money is converted into it
 
 
 @dataclass
@@ -67,18 +60,21 @@ class Scan:
     point_in_time: bool = False
 
     def add(self, func: str, expr: exp.Expression | None, filt: exp.Expression | None,
-            alias_hint: str, percentile: float | None = None) -> str:
+            alias_hint: str, percentile: float | None = None, money: bool = False) -> str:
         """The column computing this aggregate, added once however many metrics need it."""
         key = (func, expr.sql() if expr is not None else None,
-               filt.sql() if filt is not None else None, percentile)
+               filt.sql() if filt is not None else None, percentile, money)
         if key not in self.aggregates:
             alias = alias_hint
             taken = {a.alias for a in self.aggregates.values()}
             n = 2
             while alias in taken:
                 alias, n = f"{alias_hint}_{n}", n + 1
-            self.aggregates[key] = Aggregate(alias, func, expr, filt, percentile)
+            self.aggregates[key] = Aggregate(alias, func, expr, filt, percentile, money)
         return self.aggregates[key].alias
+
+    def money_metrics(self) -> tuple[str, ...]:
+        return tuple(a.alias for a in self.aggregates.values() if a.money)
 
 
 # -- expressions in a source's row context ------------------------------------------------
@@ -283,36 +279,104 @@ def _group_keys(keys: list[tuple[str, exp.Expression]]) -> list[exp.Expression]:
     return [e.copy() for _, e in keys if any(True for _ in e.find_all(exp.Column))]
 
 
-def _aggregate_node(a: DialectAdapter, agg: Aggregate) -> exp.Expression:
-    value = agg.expr
-    if agg.filter is not None:
-        value = exp.Case(ifs=[exp.If(this=agg.filter, true=value if value is not None
-                                     else exp.Literal.number(1))])
-    f = agg.func
-    if f == "count":
-        return exp.Count(this=value if value is not None else exp.Star())
-    if f == "count_distinct":
-        return exp.Count(this=exp.Distinct(expressions=[value]))
-    if f == "sum":
-        return exp.Sum(this=value)
-    if f == "avg":
-        return a.avg(value)
-    if f == "min":
-        return exp.Min(this=value)
-    if f == "max":
-        return exp.Max(this=value)
-    if f == "median":
-        return a.median(value)
-    if f == "percentile":
-        return a.percentile(value, agg.percentile or 0.5)
-    raise CompileError(f"unknown aggregation {f!r}")
-
-
 def build_scan(ctx: ScanContext, scan: Scan) -> exp.Select:
     """The SELECT of one scan CTE: columns period, <dims>, <aggregate aliases>."""
     select = _scan_body(ctx, scan)
     _add_used_joins(select, ctx, scan.source)
+    if currency_checks(ctx, scan) and ctx.currency:
+        _row_select(select).append("joins", _rates_join(ctx, scan.source))
     return safe_divisions(localize(select, ctx), ctx)
+
+
+# -- money in several currencies ---------------------------------------------------------
+RATES_ALIAS = "fx_rates"
+
+
+def currency_checks(ctx: ScanContext, scan: Scan) -> tuple[str, ...]:
+    """The check columns a scan adds: money read from a source whose rows say their
+    currency (a ``currency`` dimension). Without a reporting currency: the lowest and
+    highest currency summed (more than one is refused); with one: a currency lacking a
+    rate, and when. Only plain aggregates convert (per-entity and snapshot scans do not
+    read money in the shipped catalog)."""
+    if scan.kind != "agg" or not scan.money_metrics() or row_currency(ctx, scan.source) is None:
+        return ()
+    if ctx.currency is None:
+        return ("check__currency_min", "check__currency_max")
+    return ("check__missing_rate", "check__missing_rate_at")
+
+
+def row_currency(ctx: ScanContext, source: Source) -> exp.Expression | None:
+    dim = source.dimension("currency")
+    if dim is None:
+        return None
+    return qualify(parse_in(dim.expression, ctx.source_dialects.get(source.name, "duckdb")),
+                   source)
+
+
+def _in_reporting_currency(ctx: ScanContext, currency: exp.Expression) -> exp.Expression:
+    """An empty currency is the store's, which is the reporting currency."""
+    assert ctx.currency is not None
+    return exp.Paren(this=exp.or_(exp.Is(this=currency.copy(), expression=exp.Null()),
+                                  currency.copy().eq(exp.Literal.string(ctx.currency))))
+
+
+def _row_local_time(ctx: ScanContext, source: Source) -> exp.Expression:
+    col = time_column(source)
+    if source.time_type == "date":
+        return ctx.adapter.as_timestamp(col)
+    return ctx.adapter.local_time(col, ctx.timezone)
+
+
+def _money_aggregates(ctx: ScanContext, scan: Scan) -> list[Aggregate]:
+    """The scan's aggregates with money converted at each row's date, and its checks."""
+    aggs = list(scan.aggregates.values())
+    checks = currency_checks(ctx, scan)
+    if not checks:
+        return aggs
+    currency = row_currency(ctx, scan.source)
+    assert currency is not None
+    if ctx.currency is None:
+        return aggs + [Aggregate(checks[0], "min", currency.copy(), None),
+                       Aggregate(checks[1], "max", currency.copy(), None)]
+    rate = exp.column("rate", RATES_ALIAS)
+    factor = exp.Case(ifs=[exp.If(this=_in_reporting_currency(ctx, currency),
+                                  true=exp.Literal.number(1))], default=rate)
+    converted = [Aggregate(a.alias, a.func, exp.Mul(this=exp.Paren(this=a.expr.copy()),
+                                                    expression=factor.copy()),
+                           a.filter, a.percentile, a.money)
+                 if a.money and a.expr is not None else a for a in aggs]
+    missing = exp.and_(exp.Not(this=_in_reporting_currency(ctx, currency)),
+                       exp.Is(this=rate.copy(), expression=exp.Null()))
+
+    def when_missing(value: exp.Expression) -> exp.Expression:
+        return exp.Case(ifs=[exp.If(this=missing.copy(), true=value)])
+
+    return converted + [
+        Aggregate(checks[0], "min", when_missing(currency.copy()), None),
+        Aggregate(checks[1], "min", when_missing(_row_local_time(ctx, scan.source)), None)]
+
+
+def _rates_join(ctx: ScanContext, source: Source) -> exp.Join:
+    """LEFT JOIN the rate in force at the row's local time: the currency's latest row of
+    exchange_rates on or before that day."""
+    a = ctx.adapter
+    day = a.as_timestamp(exp.column("date"))
+    rates = exp.select(
+        exp.column("currency"), day.as_("valid_from"),
+        exp.Window(this=exp.Lead(this=day.copy()), partition_by=[exp.column("currency")],
+                   order=exp.Order(expressions=[exp.Ordered(this=exp.column("date"))])
+                   ).as_("valid_until"),
+        exp.column("rate")).from_(exp.table_("exchange_rates", db=ctx.schema))
+    at = _row_local_time(ctx, source)
+    currency = row_currency(ctx, source)
+    assert currency is not None
+    until = exp.column("valid_until", RATES_ALIAS)
+    on = exp.and_(
+        exp.column("currency", RATES_ALIAS).eq(currency),
+        exp.column("valid_from", RATES_ALIAS).__le__(at),
+        exp.Paren(this=exp.or_(exp.Is(this=until, expression=exp.Null()),
+                               at.copy().__lt__(until.copy()))))
+    return exp.Join(this=rates.subquery(RATES_ALIAS), kind="LEFT", on=on)
 
 
 def safe_divisions(tree: exp.Expression, ctx: ScanContext) -> exp.Expression:
@@ -339,13 +403,18 @@ def _add_used_joins(select: exp.Select, ctx: ScanContext, source: Source) -> Non
     used = {c.table for c in select.find_all(exp.Column) if c.table.startswith("j_")}
     if not used:
         return
-    row_select = next(s for s in select.find_all(exp.Select)
-                      if any(t.alias_or_name == SOURCE_ALIAS
-                             for t in s.find_all(exp.Table, exp.Subquery)
-                             if t.parent_select is s))
+    row_select = _row_select(select)
     for join in join_clauses(ctx, source):
         if join.this.alias_or_name in used:
             row_select.append("joins", join)
+
+
+def _row_select(select: exp.Select) -> exp.Select:
+    """The SELECT (perhaps nested) that reads the source rows (alias ``t``)."""
+    return next(s for s in select.find_all(exp.Select)
+                if any(t.alias_or_name == SOURCE_ALIAS
+                       for t in s.find_all(exp.Table, exp.Subquery)
+                       if t.parent_select is s))
 
 
 def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
@@ -362,7 +431,9 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
     if src.filter:
         conds.append(exp.Paren(this=qualify(parse_in(src.filter, dialect), src)))
     if not scan.point_in_time:  # point-in-time scans read every row, whatever its date
-        since = None if scan.history else ctx.since
+        # History and snapshot scans read back to the first row: a running total starts
+        # there, and a stock level is the last reading however old.
+        since = None if scan.history or scan.kind == "snapshot" else ctx.since
         conds.extend(range_conditions(ctx, src, since, ctx.until))
     conds.extend(where_filters(ctx, src, dims))
     if scan.kind == "snapshot" and scan.snapshot_filter:
@@ -378,9 +449,12 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
     key_names = [k for k, _ in keys]
 
     if scan.kind == "agg":
+        aggregates = _money_aggregates(ctx, scan)
+        if _ranks_percentiles(ctx, scan):
+            return ranked_aggregates(ctx.adapter, rows, key_names, aggregates)
         select = rows
-        for agg in scan.aggregates.values():
-            select = select.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
+        for agg in aggregates:
+            select = select.select(aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
         if keys:
             select = select.group_by(*_group_keys(keys))
         return select
@@ -395,40 +469,70 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
         inner = inner.group_by(*group)
         outer = exp.select(*[exp.column(k, "e") for k in key_names]).from_(
             inner.subquery("e"))
+        if _ranks_percentiles(ctx, scan):
+            return ranked_aggregates(ctx.adapter, outer, key_names, scan.aggregates.values())
         for agg in scan.aggregates.values():
-            outer = outer.select(_aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
+            outer = outer.select(aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
         if key_names:
             outer = outer.group_by(*[exp.column(k, "e") for k in key_names])
         return outer
 
     if scan.kind == "snapshot":
+        # Each entity's last reading in each period (not aggregated: ``carried_snapshot``
+        # carries it forward to later periods, then aggregates over entities).
         inner = rows.select(time_column(src).as_("snapshot_time"))
-        for i, col in enumerate(scan.snapshot_by):
+        entity = snapshot_entity(ctx, scan)
+        for i, col in enumerate(entity):
             inner = inner.select(qualify(parse_in(col, dialect), src).as_(f"snapshot_key_{i}"),
                                  copy=False)
-        values = {}
         for agg in scan.aggregates.values():
             if agg.expr is not None:
-                values[agg.alias] = agg.expr
                 inner = inner.select(agg.expr.copy().as_(f"value_{agg.alias}"), copy=False)
         partition = [exp.column(k) for k in key_names] + [
-            exp.column(f"snapshot_key_{i}") for i in range(len(scan.snapshot_by))]
+            exp.column(f"snapshot_key_{i}") for i in range(len(entity))]
         ranked = exp.select("*", exp.Window(
             this=exp.RowNumber(), partition_by=partition,
             order=exp.Order(expressions=[exp.Ordered(this=exp.column("snapshot_time"),
                                                      desc=True)])).as_("snapshot_rank")
         ).from_(inner.subquery("r"))
-        outer = exp.select(*[exp.column(k, "s") for k in key_names]).from_(
+        columns = key_names + [f"snapshot_key_{i}" for i in range(len(entity))] + [
+            f"value_{a.alias}" for a in scan.aggregates.values() if a.expr is not None]
+        last = exp.select(*[exp.column(c, "s") for c in columns]).from_(
             ranked.subquery("s")).where(exp.column("snapshot_rank", "s").eq(1))
-        for agg in scan.aggregates.values():
-            node = Aggregate(agg.alias, agg.func,
-                             exp.column(f"value_{agg.alias}", "s") if agg.alias in values
-                             else None, None)
-            outer = outer.select(_aggregate_node(ctx.adapter, node).as_(agg.alias))
-        if key_names:
-            outer = outer.group_by(*[exp.column(k, "s") for k in key_names])
-        return outer
+        if ctx.grain != "all":
+            # The reading holds until the entity's next one (windows see only rank 1).
+            following = exp.Window(
+                this=exp.Lead(this=exp.column("period", "s")),
+                partition_by=[exp.column(c, "s") for c in key_names if c != "period"] + [
+                    exp.column(f"snapshot_key_{i}", "s") for i in range(len(entity))],
+                order=exp.Order(expressions=[exp.Ordered(this=exp.column("period", "s"))]))
+            last = last.select(following.as_("next_period"), copy=False)
+        return last
     raise CompileError(f"unknown scan kind {scan.kind!r}")
+
+
+def _ranks_percentiles(ctx: ScanContext, scan: Scan) -> bool:
+    return not ctx.adapter.percentile_aggregate and any(
+        a.func in ("median", "percentile") for a in scan.aggregates.values())
+
+
+def snapshot_entity(ctx: ScanContext, scan: Scan) -> tuple[str, ...]:
+    """The columns naming one stock-keeping entity: ``snapshot_by`` plus ``source`` when
+    the rows carry one (two stores sharing product ids are different entities)."""
+    entity = tuple(scan.snapshot_by)
+    if "source" not in entity and _has_source_column(scan.source):
+        entity += ("source",)
+    return entity
+
+
+def _has_source_column(source: Source) -> bool:
+    from ..schema import TABLES
+
+    key = source.primary_key
+    keys = [key] if isinstance(key, str) else list(key or [])
+    table = TABLES.get(source.table or "")
+    return ("source" in keys or "source" in (source.columns or ())
+            or (table is not None and "source" in table.column_names))
 
 
 def metric_value_expr(metric: Metric, source: Source, dialect: str) -> exp.Expression | None:

@@ -6,7 +6,9 @@ WITH scan_orders AS (
     TIMESTAMP_TRUNC(t.created_at, MONTH) AS period,
     SUM(t.subtotal) AS gross_sales,
     COUNT(*) AS orders,
-    SUM(t.discounts) AS discounts
+    SUM(t.discounts) AS discounts,
+    MIN(t.currency) AS check__currency_min,
+    MAX(t.currency) AS check__currency_max
   FROM orders AS t
   WHERE
     (
@@ -57,7 +59,9 @@ SELECT
     )
   ) AS FLOAT64) / NULLIF((
     COALESCE(scan_orders.orders, 0)
-  ), 0) AS aov
+  ), 0) AS aov,
+  scan_orders.check__currency_min AS check__currency_min_0,
+  scan_orders.check__currency_max AS check__currency_max_0
 FROM output_keys
 LEFT JOIN scan_orders
   ON output_keys.period = scan_orders.period

@@ -4,7 +4,9 @@
 WITH history_orders AS (
   SELECT
     DATE_TRUNC('MONTH', t.created_at) AS period,
-    SUM(t.subtotal) AS gross_sales
+    SUM(t.subtotal) AS gross_sales,
+    MIN(t.currency) AS check__currency_min,
+    MAX(t.currency) AS check__currency_max
   FROM orders AS t
   WHERE
     (
@@ -29,7 +31,9 @@ WITH history_orders AS (
 ), cumulative_gross_sales_to_date AS (
   SELECT
     output_keys.period,
-    SUM(h.gross_sales) AS value
+    SUM(h.gross_sales) AS value,
+    MIN(h.check__currency_min) AS check__currency_min,
+    MAX(h.check__currency_max) AS check__currency_max
   FROM output_keys
   JOIN history_orders AS h
     ON h.period <= output_keys.period
@@ -38,7 +42,9 @@ WITH history_orders AS (
 ), cumulative_gross_sales_2m AS (
   SELECT
     output_keys.period,
-    SUM(h.gross_sales) AS value
+    SUM(h.gross_sales) AS value,
+    MIN(h.check__currency_min) AS check__currency_min,
+    MAX(h.check__currency_max) AS check__currency_max
   FROM output_keys
   JOIN history_orders AS h
     ON h.period <= output_keys.period
@@ -48,7 +54,9 @@ WITH history_orders AS (
 ), cumulative_gross_sales_ytd AS (
   SELECT
     output_keys.period,
-    SUM(h.gross_sales) AS value
+    SUM(h.gross_sales) AS value,
+    MIN(h.check__currency_min) AS check__currency_min,
+    MAX(h.check__currency_max) AS check__currency_max
   FROM output_keys
   JOIN history_orders AS h
     ON h.period <= output_keys.period
@@ -60,7 +68,13 @@ SELECT
   output_keys.period,
   COALESCE(cumulative_gross_sales_to_date.value, 0) AS gross_sales_to_date,
   COALESCE(cumulative_gross_sales_2m.value, 0) AS gross_sales_2m,
-  COALESCE(cumulative_gross_sales_ytd.value, 0) AS gross_sales_ytd
+  COALESCE(cumulative_gross_sales_ytd.value, 0) AS gross_sales_ytd,
+  cumulative_gross_sales_to_date.check__currency_min AS check__currency_min_0,
+  cumulative_gross_sales_to_date.check__currency_max AS check__currency_max_0,
+  cumulative_gross_sales_2m.check__currency_min AS check__currency_min_1,
+  cumulative_gross_sales_2m.check__currency_max AS check__currency_max_1,
+  cumulative_gross_sales_ytd.check__currency_min AS check__currency_min_2,
+  cumulative_gross_sales_ytd.check__currency_max AS check__currency_max_2
 FROM output_keys
 LEFT JOIN cumulative_gross_sales_to_date
   ON output_keys.period = cumulative_gross_sales_to_date.period

@@ -5,7 +5,9 @@ WITH scan_orders AS (
   SELECT
     DATE_TRUNC('MONTH', t.created_at) AS period,
     SUM(t.subtotal) AS gross_sales,
-    SUM(t.discounts) AS discounts
+    SUM(t.discounts) AS discounts,
+    MIN(t.currency) AS check__currency_min,
+    MAX(t.currency) AS check__currency_max
   FROM orders AS t
   WHERE
     (
@@ -64,7 +66,9 @@ WITH scan_orders AS (
       COALESCE(scan_orders.discounts, 0)
     ) - (
       COALESCE(scan_refunds.refunds, 0)
-    ) AS net_sales
+    ) AS net_sales,
+    scan_orders.check__currency_min AS check__currency_min_0,
+    scan_orders.check__currency_max AS check__currency_max_0
   FROM output_keys
   LEFT JOIN scan_orders
     ON output_keys.period = scan_orders.period
@@ -82,7 +86,13 @@ SELECT
   ) AS DOUBLE) / NULLIF((
     offset_1.net_sales
   ), 0) AS net_sales_growth,
-  offset_2.net_sales AS net_sales_last_year
+  offset_2.net_sales AS net_sales_last_year,
+  cur.check__currency_min_0,
+  offset_1.check__currency_min_0 AS check__currency_min_0_offset_1,
+  offset_2.check__currency_min_0 AS check__currency_min_0_offset_2,
+  cur.check__currency_max_0,
+  offset_1.check__currency_max_0 AS check__currency_max_0_offset_1,
+  offset_2.check__currency_max_0 AS check__currency_max_0_offset_2
 FROM metric_values AS cur
 LEFT JOIN metric_values AS offset_1
   ON offset_1.period = DATE_ADD(MONTH, -1, cur.period)

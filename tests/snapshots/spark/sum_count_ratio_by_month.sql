@@ -6,7 +6,9 @@ WITH scan_orders AS (
     DATE_TRUNC('MONTH', t.created_at) AS period,
     SUM(t.subtotal) AS gross_sales,
     COUNT(*) AS orders,
-    SUM(t.discounts) AS discounts
+    SUM(t.discounts) AS discounts,
+    MIN(t.currency) AS check__currency_min,
+    MAX(t.currency) AS check__currency_max
   FROM orders AS t
   WHERE
     (
@@ -56,7 +58,9 @@ SELECT
     )
   ) AS DOUBLE) / NULLIF((
     COALESCE(scan_orders.orders, 0)
-  ), 0) AS aov
+  ), 0) AS aov,
+  scan_orders.check__currency_min AS check__currency_min_0,
+  scan_orders.check__currency_max AS check__currency_max_0
 FROM output_keys
 LEFT JOIN scan_orders
   ON output_keys.period = scan_orders.period

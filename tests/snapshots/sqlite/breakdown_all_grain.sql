@@ -6,7 +6,9 @@ WITH scan_orders AS (
     t.channel AS channel,
     SUM(t.subtotal) AS gross_sales,
     SUM(t.discounts) AS discounts,
-    COUNT(*) AS orders
+    COUNT(*) AS orders,
+    MIN(t.currency) AS check__currency_min,
+    MAX(t.currency) AS check__currency_max
   FROM orders AS t
   WHERE
     (
@@ -45,7 +47,9 @@ SELECT
     )
   ) AS REAL) / NULLIF((
     COALESCE(scan_orders.orders, 0)
-  ), 0) AS aov
+  ), 0) AS aov,
+  scan_orders.check__currency_min AS check__currency_min_0,
+  scan_orders.check__currency_max AS check__currency_max_0
 FROM output_keys
 LEFT JOIN scan_orders
   ON output_keys.channel IS scan_orders.channel

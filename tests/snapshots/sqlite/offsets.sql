@@ -5,7 +5,9 @@ WITH scan_orders AS (
   SELECT
     STRFTIME('%Y-%m-01 00:00:00', t.created_at) AS period,
     SUM(t.subtotal) AS gross_sales,
-    SUM(t.discounts) AS discounts
+    SUM(t.discounts) AS discounts,
+    MIN(t.currency) AS check__currency_min,
+    MAX(t.currency) AS check__currency_max
   FROM orders AS t
   WHERE
     (
@@ -67,7 +69,9 @@ WITH scan_orders AS (
       COALESCE(scan_orders.discounts, 0)
     ) - (
       COALESCE(scan_refunds.refunds, 0)
-    ) AS net_sales
+    ) AS net_sales,
+    scan_orders.check__currency_min AS check__currency_min_0,
+    scan_orders.check__currency_max AS check__currency_max_0
   FROM output_keys
   LEFT JOIN scan_orders
     ON output_keys.period = scan_orders.period
@@ -85,7 +89,13 @@ SELECT
   ) AS REAL) / NULLIF((
     offset_1.net_sales
   ), 0) AS net_sales_growth,
-  offset_2.net_sales AS net_sales_last_year
+  offset_2.net_sales AS net_sales_last_year,
+  cur.check__currency_min_0,
+  offset_1.check__currency_min_0 AS check__currency_min_0_offset_1,
+  offset_2.check__currency_min_0 AS check__currency_min_0_offset_2,
+  cur.check__currency_max_0,
+  offset_1.check__currency_max_0 AS check__currency_max_0_offset_1,
+  offset_2.check__currency_max_0 AS check__currency_max_0_offset_2
 FROM metric_values AS cur
 LEFT JOIN metric_values AS offset_1
   ON offset_1.period = STRFTIME('%Y-%m-%d %H:%M:%S', cur.period, '-1 months')

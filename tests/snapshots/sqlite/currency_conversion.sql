@@ -1,0 +1,187 @@
+-- case: currency_conversion
+-- dialect: sqlite
+-- request: metrics=('net_sales', 'gross_sales_ytd'), grain=month, currency=EUR, since=2024-01-01, until=2024-04-01
+WITH scan_orders AS (
+  SELECT
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at) AS period,
+    SUM(
+      (
+        t.subtotal
+      ) * CASE
+        WHEN (
+          t.currency IS NULL OR t.currency = 'EUR'
+        )
+        THEN 1
+        ELSE fx_rates.rate
+      END
+    ) AS gross_sales,
+    SUM(
+      (
+        t.discounts
+      ) * CASE
+        WHEN (
+          t.currency IS NULL OR t.currency = 'EUR'
+        )
+        THEN 1
+        ELSE fx_rates.rate
+      END
+    ) AS discounts,
+    MIN(
+      CASE
+        WHEN NOT (
+          t.currency IS NULL OR t.currency = 'EUR'
+        ) AND fx_rates.rate IS NULL
+        THEN t.currency
+      END
+    ) AS check__missing_rate,
+    MIN(
+      CASE
+        WHEN NOT (
+          t.currency IS NULL OR t.currency = 'EUR'
+        ) AND fx_rates.rate IS NULL
+        THEN t.created_at
+      END
+    ) AS check__missing_rate_at
+  FROM orders AS t
+  LEFT JOIN (
+    SELECT
+      currency,
+      STRFTIME('%Y-%m-%d %H:%M:%S', date) AS valid_from,
+      LEAD(STRFTIME('%Y-%m-%d %H:%M:%S', date)) OVER (PARTITION BY currency ORDER BY date NULLS LAST) AS valid_until,
+      rate
+    FROM exchange_rates
+  ) AS fx_rates
+    ON fx_rates.currency = t.currency
+    AND fx_rates.valid_from <= t.created_at
+    AND (
+      fx_rates.valid_until IS NULL OR t.created_at < fx_rates.valid_until
+    )
+  WHERE
+    (
+      t.status <> 'cancelled' AND NOT t.is_test
+    )
+    AND t.created_at >= '2024-01-01 00:00:00'
+    AND t.created_at < '2024-04-01 00:00:00'
+  GROUP BY
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at)
+), scan_refunds AS (
+  SELECT
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at) AS period,
+    SUM(t.amount) AS refunds
+  FROM refunds AS t
+  WHERE
+    t.created_at >= '2024-01-01 00:00:00' AND t.created_at < '2024-04-01 00:00:00'
+  GROUP BY
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at)
+), history_orders AS (
+  SELECT
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at) AS period,
+    SUM(
+      (
+        t.subtotal
+      ) * CASE
+        WHEN (
+          t.currency IS NULL OR t.currency = 'EUR'
+        )
+        THEN 1
+        ELSE fx_rates.rate
+      END
+    ) AS gross_sales,
+    MIN(
+      CASE
+        WHEN NOT (
+          t.currency IS NULL OR t.currency = 'EUR'
+        ) AND fx_rates.rate IS NULL
+        THEN t.currency
+      END
+    ) AS check__missing_rate,
+    MIN(
+      CASE
+        WHEN NOT (
+          t.currency IS NULL OR t.currency = 'EUR'
+        ) AND fx_rates.rate IS NULL
+        THEN t.created_at
+      END
+    ) AS check__missing_rate_at
+  FROM orders AS t
+  LEFT JOIN (
+    SELECT
+      currency,
+      STRFTIME('%Y-%m-%d %H:%M:%S', date) AS valid_from,
+      LEAD(STRFTIME('%Y-%m-%d %H:%M:%S', date)) OVER (PARTITION BY currency ORDER BY date NULLS LAST) AS valid_until,
+      rate
+    FROM exchange_rates
+  ) AS fx_rates
+    ON fx_rates.currency = t.currency
+    AND fx_rates.valid_from <= t.created_at
+    AND (
+      fx_rates.valid_until IS NULL OR t.created_at < fx_rates.valid_until
+    )
+  WHERE
+    (
+      t.status <> 'cancelled' AND NOT t.is_test
+    )
+    AND t.created_at < '2024-04-01 00:00:00'
+  GROUP BY
+    STRFTIME('%Y-%m-01 00:00:00', t.created_at)
+), output_keys AS (
+  SELECT
+    period
+  FROM scan_orders
+  UNION
+  SELECT
+    period
+  FROM scan_refunds
+  UNION
+  SELECT
+    period
+  FROM history_orders
+  WHERE
+    period >= '2024-01-01 00:00:00'
+  UNION
+  SELECT
+    column1 AS period
+  FROM (
+    SELECT
+      *
+    FROM (VALUES
+      ('2024-01-01 00:00:00'),
+      ('2024-02-01 00:00:00'),
+      ('2024-03-01 00:00:00')) AS spine
+  ) AS spine
+), cumulative_gross_sales_ytd AS (
+  SELECT
+    output_keys.period,
+    SUM(h.gross_sales) AS value,
+    MIN(h.check__missing_rate) AS check__missing_rate,
+    MIN(h.check__missing_rate_at) AS check__missing_rate_at
+  FROM output_keys
+  JOIN history_orders AS h
+    ON h.period <= output_keys.period
+    AND h.period >= STRFTIME('%Y-01-01 00:00:00', output_keys.period)
+  GROUP BY
+    output_keys.period
+)
+SELECT
+  output_keys.period,
+  (
+    COALESCE(scan_orders.gross_sales, 0)
+  ) - (
+    COALESCE(scan_orders.discounts, 0)
+  ) - (
+    COALESCE(scan_refunds.refunds, 0)
+  ) AS net_sales,
+  COALESCE(cumulative_gross_sales_ytd.value, 0) AS gross_sales_ytd,
+  scan_orders.check__missing_rate AS check__missing_rate_0,
+  scan_orders.check__missing_rate_at AS check__missing_rate_at_0,
+  cumulative_gross_sales_ytd.check__missing_rate AS check__missing_rate_2,
+  cumulative_gross_sales_ytd.check__missing_rate_at AS check__missing_rate_at_2
+FROM output_keys
+LEFT JOIN scan_orders
+  ON output_keys.period = scan_orders.period
+LEFT JOIN scan_refunds
+  ON output_keys.period = scan_refunds.period
+LEFT JOIN cumulative_gross_sales_ytd
+  ON output_keys.period = cumulative_gross_sales_ytd.period
+ORDER BY
+  output_keys.period NULLS LAST
