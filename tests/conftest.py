@@ -28,8 +28,10 @@ def pytest_collection_modifyitems(config, items):
     """Mark what is slow, and keep every Spark test on one xdist worker so one run starts
     one Spark session (``-n 2 --dist loadgroup``)."""
     for item in items:
+        # A Spark engine parameter, or a docs command on a spark:// URL (in its test id).
         params = getattr(getattr(item, "callspec", None), "params", {})
-        spark = "spark" in (params.get("engine"), params.get("scheme"))
+        spark = "spark" in (params.get("engine"), params.get("scheme")) \
+            or "spark://" in item.nodeid
         if spark:
             item.add_marker(pytest.mark.spark)
             item.add_marker(pytest.mark.xdist_group("spark"))
