@@ -147,7 +147,8 @@ _DEFINITIONS: dict[str, tuple[str, tuple[str, ...], str, tuple[_Spec, ...]]] = {
         "currency's next row) is multiplied by `rate`.",
         (("date!", "date", "First day the rate applies (store timezone)."),
          ("currency!", "string", "ISO 4217 code of the currency converted, e.g. USD."),
-         ("rate!", "decimal", "Value of one unit of `currency` in the reporting "
+         # A float, not a 4-place decimal: one dong or rial is worth 0.00004 dollars.
+         ("rate!", "float", "Value of one unit of `currency` in the reporting "
           "currency."))),
 }
 

@@ -130,7 +130,7 @@ def kind_of(block: Block) -> str:
         return f"unknown yaml (keys {sorted(data) if isinstance(data, dict) else data!r})"
     if block.lang in SHELL or (block.lang == "" and block.text.lstrip().startswith("kpi ")):
         return "commands"
-    if block.lang in ("python", "toml", "csv", "text"):
+    if block.lang in ("python", "toml", "csv", "text", "sql"):
         return block.lang
     if block.lang == "":
         return "text"  # terminal output, a diagram, generated --help
@@ -346,3 +346,24 @@ def test_links_resolve():
             elif anchor and dest.suffix == ".md" and anchor not in _anchors(dest):
                 broken.append(f"{doc.relative_to(ROOT)}: {target} (no such heading)")
     assert not broken, "\n".join(broken)
+
+
+# -- SQL the docs tell a user to run ----------------------------------------------------
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("block", blocks_of("sql"), ids=lambda b: b.where)
+def test_sql_block_repairs_repeated_keys_on_postgresql(block, warehouse_factory):
+    """The docs' SQL is the repair for tables that hold a key twice (docs/warehouses.md):
+    run on PostgreSQL over such a table, it leaves every key once and every other row."""
+    wh = warehouse_factory("postgresql")
+    orders = wh.qualify("orders")
+    wh.execute(f"CREATE TABLE {orders} (source TEXT, order_id TEXT, subtotal NUMERIC)")
+    rows = [("s", "o1", 1), ("s", "o1", 1), ("s", "o2", 2), ("t", "o1", 3), ("s", "o2", 2)]
+    for row in rows:
+        wh.execute(f"INSERT INTO {orders} VALUES (%s, %s, %s)", row)
+    sql = block.text.replace("shop.orders", orders)
+    assert sql != block.text, f"{block.where}: expected the example's table shop.orders"
+    wh.execute(sql.strip().rstrip(";"))
+    left = sorted(wh.query(f"SELECT source, order_id, subtotal FROM {orders}").rows)
+    assert [(s, o, int(x)) for s, o, x in left] == [("s", "o1", 1), ("s", "o2", 2),
+                                                     ("t", "o1", 3)]

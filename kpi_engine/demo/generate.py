@@ -58,6 +58,7 @@ def demo_tables(*, seed: int = 7, start: date = date(2025, 1, 1), days: int = 36
         "project_costs": operations.project_costs(rng_for(seed, "projects"), tl),
         "newsletter_subscribers": subscribers,
         "targets": inputs.targets(tl, shop),
+        "exchange_rates": inputs.exchange_rates(rng_for(seed, "rates"), tl),
     }
 
 

@@ -146,3 +146,23 @@ def targets(tl: Timeline, shop: Commerce) -> list[dict[str, Any]]:
 def _target(metric: str, start: date, grain: str, value: float) -> dict[str, Any]:
     return {"metric": metric, "period_start": start, "period_grain": grain,
             "value": float(value)}
+
+
+# Units of the reporting currency (the demo store's USD) per unit of each currency, about
+# what they were in 2025; the demo's orders are all in USD, so these only show the table.
+_RATES = {"EUR": 1.08, "MYR": 0.22, "VND": 0.0000394, "IRR": 0.0000238}
+
+
+def exchange_rates(rng: random.Random, tl: Timeline) -> list[dict[str, Any]]:
+    """A rate per currency each Monday (a rate holds until the currency's next row)."""
+    rows, level = [], dict(_RATES)
+    for i in range(tl.days):
+        day = tl.day(i)
+        if i and day.weekday() != 0:
+            continue
+        for currency in sorted(level):
+            level[currency] *= 1 + rng.uniform(-0.01, 0.01)
+            rows.append({"date": day, "currency": currency,
+                         "rate": float(f"{level[currency]:.6g}")})
+    return rows
+
