@@ -37,6 +37,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("spark"))
         if spark or item.module.__name__.endswith("test_cross_engine"):
             item.add_marker(pytest.mark.slow)
+        # Modules whose module-scoped fixture is a whole demo run: once per run, not once
+        # per worker.
+        elif item.module.__name__.rsplit(".", 1)[-1] in _SHARED_FIXTURE_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+_SHARED_FIXTURE_MODULES = {"test_demo_command", "test_demo_data"}
 
 
 def pytest_addoption(parser):
