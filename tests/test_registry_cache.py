@@ -63,22 +63,22 @@ def test_a_hit_loads_no_plugin(cache, specs, tmp_path):
 
 
 def test_an_edited_spec_is_reloaded(cache, specs):
-    cached_load_registry([specs])
+    cached_load_registry([specs], include_packs=False)
     text = SPEC.replace("team_revenue", "team_sales")
     (specs / "team.yaml").write_text(text)
     st = (specs / "team.yaml").stat()
     os.utime(specs / "team.yaml", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-    reg = cached_load_registry([specs])
+    reg = cached_load_registry([specs], include_packs=False)
     assert "team_sales" in reg.metrics and "team_revenue" not in reg.metrics
 
 
 def test_an_added_or_removed_file_is_seen(cache, specs):
-    cached_load_registry([specs])
+    cached_load_registry([specs], include_packs=False)
     (specs / "more.yaml").write_text(
         "metrics:\n  - {name: team_count, type: count, source: team_orders}\n")
-    assert "team_count" in cached_load_registry([specs]).metrics
+    assert "team_count" in cached_load_registry([specs], include_packs=False).metrics
     (specs / "more.yaml").unlink()
-    assert "team_count" not in cached_load_registry([specs]).metrics
+    assert "team_count" not in cached_load_registry([specs], include_packs=False).metrics
 
 
 def test_errors_are_never_cached(cache, specs):
@@ -86,27 +86,27 @@ def test_errors_are_never_cached(cache, specs):
         "metrics:\n  - {name: broken, type: sum, source: nowhere, expr: x}\n")
     for _ in range(2):
         with pytest.raises(SpecErrors, match="nowhere"):
-            cached_load_registry([specs])
+            cached_load_registry([specs], include_packs=False)
     assert entries(cache) == []
 
 
 def test_a_corrupt_entry_is_a_miss(cache, specs):
-    cached_load_registry([specs])
+    cached_load_registry([specs], include_packs=False)
     (entry,) = entries(cache)
     entry.write_bytes(b"not a pickle")
-    assert "team_revenue" in cached_load_registry([specs]).metrics
+    assert "team_revenue" in cached_load_registry([specs], include_packs=False).metrics
 
 
 def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch, specs):
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x")
     monkeypatch.setenv("KPI_ENGINE_CACHE_DIR", str(blocker / "sub"))
-    assert "team_revenue" in cached_load_registry([specs]).metrics
+    assert "team_revenue" in cached_load_registry([specs], include_packs=False).metrics
 
 
 def test_cache_can_be_turned_off(cache, specs, monkeypatch):
     monkeypatch.setenv("KPI_ENGINE_NO_CACHE", "1")
-    cached_load_registry([specs])
+    cached_load_registry([specs], include_packs=False)
     assert entries(cache) == []
 
 
