@@ -43,8 +43,15 @@ def source_columns(source: Source, dialect: str = "duckdb") -> tuple[str, ...] |
     if source.table:
         table = TABLES.get(source.table)
         return table.column_names if table else None
+    return _query_columns(source.sql or "", dialect)
+
+
+@lru_cache(maxsize=1024)
+def _query_columns(sql: str, dialect: str) -> tuple[str, ...] | None:
+    """The names a source query selects; validation asks once per metric on the source,
+    so the query is parsed once."""
     try:
-        query = parse_query(source.sql or "", dialect)
+        query = parse_query(sql, dialect)
     except UnsafeExpression:
         return None
     names = query.named_selects
