@@ -191,7 +191,7 @@ def test_duckdb_refuses_a_second_writer_with_one_line(tmp_path):
 
 
 @pytest.mark.warehouse
-@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgresql", "mariadb"])
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgresql", "mariadb", "spark"])
 def test_the_lock_is_per_connector_and_a_wait_is_bounded(warehouse_factory, engine, tmp_path):
     from kpi_engine.warehouses.file_lock import FileLocks
 

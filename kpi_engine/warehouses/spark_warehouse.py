@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import WarehouseError
 from ..schema import Column, Table
 from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys
+from .file_lock import FileLocks
 from .identifiers import quote_identifier
 from .url import WarehouseURL
 from .values import coerce_rows
@@ -121,24 +122,48 @@ class SparkWarehouse(Warehouse):
         """Without a metastore (local mode) the catalog lives in memory: tables written by
         an earlier process are only folders. Register them again (as tables at their
         location), so ``kpi sync`` then ``kpi eval`` work as two commands."""
-        from pathlib import Path
-        from urllib.parse import unquote, urlsplit
 
         if self.spark.conf.get("spark.sql.catalogImplementation", "in-memory") != "in-memory":
             return
-        location = self.spark.catalog.getDatabase(self.schema or "default").locationUri
-        parts = urlsplit(location)
-        if parts.scheme not in ("", "file"):
+        folder = self._local_folder()
+        if folder is None or not folder.is_dir():
             return  # a shared filesystem without a metastore: nothing safe to guess
-        folder = Path(unquote(parts.path))
-        if not folder.is_dir():
-            return
         for sub in sorted(folder.iterdir()):
             name = sub.name
             if (not sub.is_dir() or name.endswith(".db") or name[0] in "._"
                     or self.table_exists(name)):
                 continue
             self._attach(name, sub)
+
+    def _local_folder(self):
+        """The database's folder when it is on this machine's disk (local mode), else None."""
+        from pathlib import Path
+        from urllib.parse import unquote, urlsplit
+
+        location = self.spark.catalog.getDatabase(self.schema or "default").locationUri
+        parts = urlsplit(location)
+        return Path(unquote(parts.path)) if parts.scheme in ("", "file") else None
+
+    # -- one sync at a time: a lock file beside a local database folder -----------------
+    @property
+    def _locks(self) -> FileLocks | None:
+        if not hasattr(self, "_file_locks"):
+            folder = self._local_folder()
+            self._file_locks = FileLocks(str(folder)) if folder is not None else None
+        return self._file_locks
+
+    def try_sync_lock(self, connector: str) -> bool:
+        # On a cluster's shared storage no local lock reaches the other writers: there
+        # the cluster's own scheduling (one job per table) has to keep syncs apart.
+        return self._locks.try_lock(connector) if self._locks is not None else True
+
+    def release_sync_lock(self, connector: str) -> None:
+        if self._locks is not None:
+            self._locks.release(connector)
+
+    def lock_scope(self) -> str:
+        folder = self._local_folder()
+        return f"Spark database folder {str(folder)!r}" if folder else super().lock_scope()
 
     def _attach(self, name: str, path: Any) -> None:
         from sqlglot import exp
@@ -315,3 +340,5 @@ class SparkWarehouse(Warehouse):
 
     def close(self) -> None:
         """The session stays up for the process: starting one takes seconds."""
+        if getattr(self, "_file_locks", None) is not None:
+            self._file_locks.release_all()
