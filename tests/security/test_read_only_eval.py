@@ -43,9 +43,14 @@ ATTACKS = {
     "mariadb": ["SELECT authentication_string AS line, now() AS ts FROM mysql.user",
                 "SELECT @@datadir AS line, created_at AS ts FROM orders",
                 "SELECT load_file('{secret}') AS line, created_at AS ts FROM orders"],
+    # Spark reads files through a format-named "table" and reaches Java by reflection.
+    "spark": ["SELECT value AS line, TIMESTAMP '2025-01-15' AS ts FROM text.`{secret}`",
+              "SELECT _c0 AS line, TIMESTAMP '2025-01-15' AS ts FROM csv.`{secret}`",
+              "SELECT reflect('java.lang.System', 'getenv', 'HOME') AS line, created_at AS ts "
+              "FROM orders"],
 }
 DIALECT = {"duckdb": "duckdb", "sqlite": "sqlite", "postgresql": "postgres",
-           "mariadb": "mysql"}
+           "mariadb": "mysql", "spark": "spark"}
 # A write each engine would run if nothing stopped it, and whether the engine refuses it
 # outright (True) or lets it run inside the read-only transaction, which is rolled back
 # (PostgreSQL 15 allows lo_create there).
@@ -84,7 +89,7 @@ def secret_file(tmp_path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", (*ENGINES, "spark"))
 def test_attacks_are_refused_and_change_nothing(warehouse_factory, tmp_path, secret_file,
                                                 engine):
     wh = warehouse_factory(engine)
