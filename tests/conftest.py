@@ -51,6 +51,16 @@ def pytest_addoption(parser):
                      help="Rewrite golden SQL files under tests/snapshots/ from the compiler.")
 
 
+# Tests that use their own specs (tests/fixtures/specs) load these plugins, not the catalog.
+NO_CATALOG = "files,builtin_warehouses"
+
+
+@pytest.fixture
+def without_catalog(monkeypatch):
+    """No catalog pack in this test (the plugin manager follows the variable)."""
+    monkeypatch.setenv("KPI_ENGINE_LOAD_PLUGINS", NO_CATALOG)
+
+
 @pytest.fixture
 def overwrite_snapshots(request) -> bool:
     return bool(request.config.getoption("--overwrite-snapshots"))

@@ -14,25 +14,10 @@ from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
 
-from .conftest import SHOP_SPECS
+from .conftest import NO_CATALOG, SHOP_SPECS
 from .shop_data import load_shop
 
-# These tests use their own specs (tests/fixtures/specs), not the shipped catalog.
-NO_CATALOG = "files,builtin_warehouses"
-
-
-@pytest.fixture(autouse=True)
-def without_catalog(monkeypatch):
-    import kpi_engine.plugins as plugins
-    from kpi_engine.extensions import reset_extensions
-
-    monkeypatch.setenv("KPI_ENGINE_LOAD_PLUGINS", NO_CATALOG)
-    plugins.reset()
-    reset_extensions()
-    yield
-    monkeypatch.delenv("KPI_ENGINE_LOAD_PLUGINS")
-    plugins.reset()
-    reset_extensions()
+pytestmark = pytest.mark.usefixtures("without_catalog")
 
 
 def kpi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

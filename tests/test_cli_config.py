@@ -16,24 +16,11 @@ from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
 
-from .conftest import SHOP_SPECS
+from .conftest import NO_CATALOG, SHOP_SPECS
 from .conftest_warehouses import MYSQL_URL, POSTGRES_URL
 from .shop_data import load_shop
 
-NO_CATALOG = "files,builtin_warehouses"
-
-
-@pytest.fixture(autouse=True)
-def without_catalog(monkeypatch):
-    import kpi_engine.plugins as plugins
-    from kpi_engine.extensions import reset_extensions
-
-    monkeypatch.setenv("KPI_ENGINE_LOAD_PLUGINS", NO_CATALOG)
-    plugins.reset()
-    reset_extensions()
-    yield
-    plugins.reset()
-    reset_extensions()
+pytestmark = pytest.mark.usefixtures("without_catalog")
 
 
 def kpi(*args: str, cwd: Path) -> subprocess.CompletedProcess:

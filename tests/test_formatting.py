@@ -23,8 +23,7 @@ from kpi_engine.errors import KpiError
 from kpi_engine.registry import load_registry
 from kpi_engine.units import unit_of
 
-from .conftest import SHOP_SPECS
-from .test_cli import NO_CATALOG
+from .conftest import NO_CATALOG, SHOP_SPECS
 
 
 @pytest.mark.parametrize(("value", "shown"), [

@@ -14,20 +14,6 @@ from kpi_engine.required_tables import MissingTablesError, check_tables, tables_
 from kpi_engine.schema import TABLES
 
 from .conftest import SHOP_SPECS
-from .test_cli import NO_CATALOG
-
-
-@pytest.fixture
-def without_catalog(monkeypatch):
-    import kpi_engine.plugins as plugins
-    from kpi_engine.extensions import reset_extensions
-
-    monkeypatch.setenv("KPI_ENGINE_LOAD_PLUGINS", NO_CATALOG)
-    plugins.reset()
-    reset_extensions()
-    yield
-    plugins.reset()
-    reset_extensions()
 
 
 def _orders_only(wh) -> None:

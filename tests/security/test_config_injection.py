@@ -22,12 +22,11 @@ import pytest
 from kpi_engine.errors import KpiError, WarehouseError
 from kpi_engine.warehouses.identifiers import quote_identifier
 
-from ..conftest import SHOP_SPECS
+from ..conftest import NO_CATALOG, SHOP_SPECS
 from ..conftest_warehouses import MYSQL_URL, POSTGRES_URL, unavailable
 from ..shop_data import load_shop
 
 ENGINES = ["duckdb", "sqlite", "postgresql", "mariadb"]
-NO_CATALOG = "files,builtin_warehouses"
 
 # Each tries to end the identifier and run a statement of its own, in some engine's quoting.
 PAYLOADS = [

@@ -20,21 +20,10 @@ from kpi_engine.sync.engine import run_sync
 from kpi_engine.warehouses.connect import connect
 
 # Tests bring their own specs; the shipped catalog would only slow them down.
-NO_CATALOG = "files,builtin_warehouses"
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): ")
 
 
-@pytest.fixture(autouse=True)
-def without_catalog(monkeypatch):
-    import kpi_engine.plugins as plugins
-    from kpi_engine.extensions import reset_extensions
-
-    monkeypatch.setenv("KPI_ENGINE_LOAD_PLUGINS", NO_CATALOG)
-    plugins.reset()
-    reset_extensions()
-    yield
-    plugins.reset()
-    reset_extensions()
+pytestmark = pytest.mark.usefixtures("without_catalog")
 
 
 def kpi(capsys, *args: str) -> tuple[int, str, str]:

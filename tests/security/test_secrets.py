@@ -23,9 +23,8 @@ import pytest
 from kpi_engine.errors import KpiError
 from kpi_engine.warehouses.url import WarehouseURL, redact_url
 
-from ..conftest import SHOP_SPECS
+from ..conftest import NO_CATALOG, SHOP_SPECS
 
-NO_CATALOG = "files,builtin_warehouses"
 PG = "127.0.0.1:5432/test"
 REFUSED = "127.0.0.1:9/db"  # nothing listens there: the connection fails at once
 
