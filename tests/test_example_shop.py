@@ -16,6 +16,8 @@ from kpi_engine.testing.conformance import ConnectorConformance
 from .example_shop_api import CASE
 
 ROOT = Path(__file__).parent.parent
+# One worker installs the package once for the whole module.
+pytestmark = pytest.mark.xdist_group("example_shop")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,6 +58,7 @@ def test_the_docs_show_the_example_as_it_is():
     assert shown["toml"] == (folder / "pyproject.toml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_kpi_plugins_lists_the_installed_example(installed_example, tmp_path):
     result = subprocess.run([sys.executable, "-m", "kpi_engine", "plugins", "--format",
                              "json"], cwd=tmp_path, capture_output=True, text=True,

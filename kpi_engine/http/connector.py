@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ..connectors import Connector, Page, SyncContext
+from ..errors import KpiError, SyncError
 from .client import HttpClient
 from .cursors import UpdatedCursor
 from .redact import Redactor
@@ -56,7 +57,14 @@ class HttpConnector(Connector):
     # -- the engine calls this --------------------------------------------------------------
     def read(self, context: SyncContext) -> Iterator[Page]:
         with self.client() as http:
-            yield from self.read_http(http, context)
+            try:
+                yield from self.read_http(http, context)
+            except KpiError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a connector bug, reported in one line
+                # The engine would print the exception's text; it may hold a secret.
+                raise SyncError(http.redactor.text(
+                    f"connector {self.name!r} failed: {type(exc).__name__}: {exc}")) from None
 
     def client(self) -> HttpClient:
         """A client for one sync, set up from the settings and the hooks above."""

@@ -90,7 +90,8 @@ class _Fault:
 class ReplayServer:
     """``with ReplayServer() as server: server.add("GET", "/orders", Reply.json([...]))``"""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, record: bool = True):
+        self.record = record  # False: keep no requests (memory checks of long syncs)
         self._routes: list[_Route] = []
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
@@ -177,7 +178,8 @@ class ReplayServer:
     # -- called by the handler thread --------------------------------------------------------
     def _answer(self, request: RecordedRequest) -> tuple[Reply, _Fault | None]:
         with self._lock:
-            self.requests.append(request)
+            if self.record:
+                self.requests.append(request)
             fault = self._take_fault(request)
             route = self._route(request)
         if route is None:
