@@ -68,3 +68,32 @@ def test_kpi_plugins_lists_the_installed_example(installed_example, tmp_path):
 
     connectors = {c["name"]: c for c in json.loads(result.stdout)["connectors"]}
     assert connectors["example_shop"]["tables"] == ["orders", "order_lines", "customers"]
+
+
+def test_kpi_sync_shows_progress_lines_and_a_summary_per_table(tmp_path, monkeypatch):
+    """Not on a terminal: one plain line per page with the rate, then per table what the
+    merge did; a second sync of the same pages inserts and updates nothing."""
+    from click.testing import CliRunner
+
+    from kpi_engine.cli import build_cli
+    from kpi_engine.testing import ReplayServer
+
+    from .example_shop_api import PER_PAGE, TOKEN, serve
+
+    monkeypatch.setenv("KPI_EXAMPLE_SHOP_API_TOKEN", TOKEN)
+    monkeypatch.chdir(tmp_path)
+    with ReplayServer() as server:
+        serve(server, 2)
+        args = ["sync", "example_shop", "-w", f"duckdb:///{tmp_path}/p.duckdb", "--set",
+                f"base_url={server.url}", "--set", f"page_size={PER_PAGE}"]
+        first = CliRunner().invoke(build_cli(), args, catch_exceptions=False)
+        second = CliRunner().invoke(build_cli(), args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    lines = first.stderr.splitlines()
+    assert [line.split(" (")[0] for line in lines[:4]] == [
+        "order_lines: 20 rows", "orders: 20 rows", "order_lines: 40 rows", "orders: 40 rows"]
+    assert lines[1].startswith("orders: 20 rows (page 2, ") and lines[1].endswith(" rows/s)")
+    assert "  orders: 40 inserted, 0 updated, 0 unchanged" in lines
+    assert "  customers: 40 inserted, 0 updated, 0 unchanged" in lines
+    assert "  orders: 0 inserted, 0 updated, 40 unchanged" in second.stderr.splitlines()
+    assert TOKEN not in first.output + first.stderr + second.output + second.stderr
