@@ -96,6 +96,7 @@ class ReplayServer:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
+        self.request_count = 0  # also counted when not recorded
         self.held = threading.Event()  # set when a ``hold`` fault caught a request
         self._release = threading.Event()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -148,6 +149,7 @@ class ReplayServer:
             self._routes.clear()
             self._faults.clear()
             self.requests.clear()
+            self.request_count = 0
         self.held.clear()
         self._release.clear()
 
@@ -178,6 +180,7 @@ class ReplayServer:
     # -- called by the handler thread --------------------------------------------------------
     def _answer(self, request: RecordedRequest) -> tuple[Reply, _Fault | None]:
         with self._lock:
+            self.request_count += 1
             if self.record:
                 self.requests.append(request)
             fault = self._take_fault(request)
