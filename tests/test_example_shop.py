@@ -97,3 +97,62 @@ def test_kpi_sync_shows_progress_lines_and_a_summary_per_table(tmp_path, monkeyp
     assert "  customers: 40 inserted, 0 updated, 0 unchanged" in lines
     assert "  orders: 0 inserted, 0 updated, 40 unchanged" in second.stderr.splitlines()
     assert TOKEN not in first.output + first.stderr + second.output + second.stderr
+
+
+def test_incremental_sync_asks_from_the_cursor_minus_lookback_and_full_refresh_from_start(
+        tmp_path):
+    from kpi_engine.testing import ReplayServer
+    from kpi_engine.testing.conformance import cursors_of, sync_in_process
+
+    from .example_shop_api import order
+
+    url = f"duckdb:///{tmp_path}/inc.duckdb"
+    with ReplayServer() as server:
+        CASE.serve(server, 2)
+        sync_in_process(CASE, server, url)
+        newest = order(2 * 20 - 1)["updated_at"]  # the last order of the last page
+        assert cursors_of(CASE, url)["orders"] == newest
+        first = [r.query for r in server.requests_to("/v1/orders")]
+        server.requests.clear()
+        sync_in_process(CASE, server, url)
+        second = server.requests_to("/v1/orders")[0].query
+        server.requests.clear()
+        sync_in_process(CASE, server, url, full_refresh=True)
+        refreshed = server.requests_to("/v1/orders")[0].query
+    assert "updated_since" not in first[0] and first[1]["cursor"] == "p2"
+    # lookback_minutes defaults to 60: the newest order's update time minus one hour
+    assert newest == "2025-03-03T00:30:00Z"
+    assert second["updated_since"] == "2025-03-02T23:30:00Z"
+    assert "updated_since" not in refreshed
+
+
+def test_secret_from_kpi_yaml_variable_is_sent_and_never_shown(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from kpi_engine.cli import build_cli
+    from kpi_engine.testing import ReplayServer
+
+    from .example_shop_api import TOKEN, serve
+
+    monkeypatch.setenv("SHOP_TOKEN", TOKEN)
+    monkeypatch.chdir(tmp_path)
+    with ReplayServer() as server:
+        serve(server, 1)
+        (tmp_path / "kpi.yaml").write_text(
+            f"warehouse: duckdb:///{tmp_path}/y.duckdb\n"
+            f"connectors:\n  example_shop:\n    base_url: {server.url}\n"
+            "    api_token: ${SHOP_TOKEN}\n    lookback_minutes: 5\n", encoding="utf-8")
+        ok = CliRunner().invoke(build_cli(), ["sync", "example_shop"],
+                                catch_exceptions=False)
+        server.fail("server_error", status=403, times=10)
+        denied = CliRunner().invoke(build_cli(), ["sync", "example_shop"])
+    assert ok.exit_code == 0, ok.output
+    assert {r.headers["authorization"] for r in server.requests} == {f"Bearer {TOKEN}"}
+    # `kpi` prints a KpiError's text as it is (kpi_engine.cli.main)
+    message = str(denied.exception)
+    assert type(denied.exception).__name__ == "HttpError" and "\n" not in message
+    assert "connector 'example_shop', stream 'orders', page 1" in message
+    assert "HTTP 403 Forbidden (check the token's permissions)" in message
+    assert "updated_since=2025-03-02T04%3A25%3A00Z" in message  # 5 minutes' lookback
+    for text in (ok.output, ok.stderr, message):
+        assert TOKEN not in text

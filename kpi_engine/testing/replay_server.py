@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -216,6 +217,13 @@ def _contains(query: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
     return all(query.get(k) == v for k, v in wanted.items())
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 HTML_PAGE = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
              b"<body><h1>Bad Gateway</h1><p>The upstream server is unavailable.</p>"
              b"</body></html>")
@@ -260,7 +268,8 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                     if fault.retry_after is not None:
                         headers["Retry-After"] = fault.retry_after
                 elif kind == "server_error":
-                    status, content = fault.status, b'{"errors": "Internal Server Error"}'
+                    status = fault.status
+                    content = json.dumps({"errors": _phrase(status)}).encode()
                     headers = {"Content-Type": "application/json"}
                 elif kind == "truncated":
                     content = content[: max(1, len(content) // 2)]
