@@ -264,3 +264,54 @@ def test_auth_header_and_basic_auth_are_sent(server):
         http.get("/x")
     assert server.requests[0].headers["authorization"] == "Bearer abc"
     assert server.requests[1].headers["authorization"].startswith("Basic ")
+
+
+def _cost(available: float, requested: int = 100) -> dict:
+    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": None,
+                     "throttleStatus": {"maximumAvailable": 1000.0,
+                                        "currentlyAvailable": available,
+                                        "restoreRate": 50.0}}}
+
+
+def test_graphql_throttled_waits_for_the_bucket_then_pauses_when_low(server):
+    from kpi_engine.http import bucket_pause, throttled_wait
+
+    throttled = {"errors": [{"message": "Throttled", "extensions": {
+        "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/limits"}}],
+        "extensions": _cost(available=20)}
+    ok = {"data": {"shop": {"name": "x"}}, "extensions": _cost(available=150)}
+    replies = iter([throttled, ok])
+    server.add("POST", "/graphql.json", lambda request: Reply.json(next(replies)))
+    waits: list[float] = []
+    with client(server, retry_hook=throttled_wait, pause_hook=bucket_pause,
+                sleep=waits.append) as http:
+        response = http.post("/graphql.json", json={"query": "{shop{name}}"})
+    assert response.get("data.shop.name") == "x" and len(server.requests) == 2
+    # (100 requested - 20 available) / 50 per second; then (250 reserve - 150) / 50
+    assert waits[0] >= 1.6 and waits[-1] == pytest.approx(2.0)
+
+
+def test_graphql_errors_are_one_clear_error(server):
+    from kpi_engine.http import check_graphql
+
+    server.add("POST", "/graphql.json", {"data": None, "errors": [
+        {"message": "Field 'ordrs' doesn't exist on type 'QueryRoot'",
+         "path": ["query", "ordrs"], "extensions": {"code": "undefinedField"}}]})
+    pages = GraphQLPaginator("/graphql.json", "{ordrs{...}}", connection_path="data.ordrs")
+    with client(server) as http:
+        response = http.post("/graphql.json", json={})
+        with pytest.raises(ResponseError, match=r"GraphQL errors: Field 'ordrs' doesn't "
+                           r"exist on type 'QueryRoot' at query.ordrs \(undefinedField\)"):
+            check_graphql(response)
+        with pytest.raises(ResponseError, match="stream 'orders', page 1"):
+            list(pages.nodes(r) for r in http.paginate(pages, stream="orders"))
+
+
+def test_stream_json_lines_names_a_bad_line(server):
+    server.add("GET", "/bulk.jsonl", Reply(200, b'{"id": 1}\n{"id": 2}\n{"id": 3, "tr\n'))
+    with client(server) as http:
+        lines = http.stream_json_lines(f"{server.url}/bulk.jsonl", stream="orders_bulk")
+        assert next(lines) == (1, {"id": 1}) and next(lines) == (2, {"id": 2})
+        with pytest.raises(ResponseError, match="stream 'orders_bulk', page 1 .*: line 3 "
+                                                "is not JSON"):
+            next(lines)

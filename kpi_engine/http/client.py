@@ -10,6 +10,7 @@ not retried: trying again cannot help.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import httpx
 
 from ..errors import SyncError
 from .redact import MAX_SHOWN, Redactor
-from .response import HttpResponse, RequestInfo
+from .response import HttpResponse, RequestInfo, ResponseError
 from .retry import (
     MAX_RETRY_AFTER,
     RETRY_STATUSES,
@@ -135,6 +136,20 @@ class HttpClient:
                 f"{info.where()}: the download broke off: {_describe(exc)}")) from None
         finally:
             raw.close()
+
+    def stream_json_lines(self, url: str, *, stream: str = "",
+                          params: Mapping[str, Any] | None = None
+                          ) -> Iterator[tuple[int, Any]]:
+        """``(line number, parsed JSON)`` for each line of a JSON Lines download; a line
+        that is not JSON is one ResponseError naming the stream and the line."""
+        info = RequestInfo(self.connector, stream or "-", 1, self.redactor.url(url))
+        for number, line in enumerate(self.stream_lines(url, stream=stream, params=params),
+                                      start=1):
+            try:
+                yield number, json.loads(line)
+            except ValueError as exc:
+                raise ResponseError(self.redactor.text(
+                    f"{info.where()}: line {number} is not JSON ({exc})")) from None
 
     # -- the retry loop ---------------------------------------------------------------------
     def _send(self, request: Request, stream: str, page: int, *, streamed: bool
