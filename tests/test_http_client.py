@@ -315,3 +315,13 @@ def test_stream_json_lines_names_a_bad_line(server):
         with pytest.raises(ResponseError, match="stream 'orders_bulk', page 1 .*: line 3 "
                                                 "is not JSON"):
             next(lines)
+
+
+def test_a_request_marked_not_to_retry_fails_at_once(server):
+    server.add("POST", "/graphql.json", {"data": {}})
+    server.fail("server_error", status=502)
+    with client(server) as http, pytest.raises(HttpError, match=r"never retried\); last "
+                                                                 "problem: HTTP 502"):
+        http.post("/graphql.json", json={"query": "mutation { bulkOperationRunQuery }"},
+                  retry=False)
+    assert len(server.requests) == 1

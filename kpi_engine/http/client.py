@@ -52,6 +52,9 @@ class Request:
     params: Mapping[str, Any] | None = None
     json: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # False for a request that must not be sent twice (a mutation that starts a job):
+    # any failure is then reported at once.
+    retry: bool = True
 
 
 class HttpClient:
@@ -95,13 +98,14 @@ class HttpClient:
                          page=page)
 
     def post(self, url: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
-             stream: str = "", page: int = 1) -> HttpResponse:
-        return self.send(Request("POST", url, params, json), stream=stream, page=page)
+             stream: str = "", page: int = 1, retry: bool = True) -> HttpResponse:
+        return self.send(Request("POST", url, params, json, retry=retry), stream=stream,
+                         page=page)
 
     def send(self, request: Request, *, stream: str = "", page: int = 1) -> HttpResponse:
         """Send with retries; the 2xx response, read whole (one page), or an HttpError."""
-        raw, info = self._send(request, stream, page, streamed=False)
-        return self._accept(raw, info)
+        raw, info, checked = self._send(request, stream, page, streamed=False)
+        return self._accept(checked or self._wrap(raw, info))
 
     # -- pages ------------------------------------------------------------------------------
     def paginate(self, paginator: Any, *, stream: str) -> Iterator[HttpResponse]:
@@ -123,7 +127,7 @@ class HttpClient:
         """The body of a (large) download line by line, never held whole in memory (a
         Shopify bulk operation's JSONL). Failures before the body starts are retried; a
         connection lost mid-body is one HttpError (the caller's pages so far stand)."""
-        raw, info = self._send(Request(method, url, params), stream, 1, streamed=True)
+        raw, info, _ = self._send(Request(method, url, params), stream, 1, streamed=True)
         try:
             if raw.status_code >= 300:
                 raw.read()
@@ -153,7 +157,7 @@ class HttpClient:
 
     # -- the retry loop ---------------------------------------------------------------------
     def _send(self, request: Request, stream: str, page: int, *, streamed: bool
-              ) -> tuple[httpx.Response, RequestInfo]:
+              ) -> tuple[httpx.Response, RequestInfo, HttpResponse | None]:
         built = self._http.build_request(request.method, request.url, params=request.params,
                                          json=request.json, headers=dict(request.headers))
         info = RequestInfo(self.connector, stream or "-", page,
@@ -181,15 +185,17 @@ class HttpClient:
                     raw.close()
                     raise self._status_error(raw, info)
                 elif streamed or self.retry_hook is None:
-                    return raw, info
+                    return raw, info, None
                 else:
                     raw.read()
                     checked = self._wrap(raw, info)
                     wait_at_least = self.retry_hook(checked)
                     if wait_at_least is None:
-                        return raw, info
+                        return raw, info, checked
                     problem = "throttled by the API"
             attempt += 1
+            if not request.retry:
+                self._give_up(info, problem, "1 attempt (this request is never retried)")
             wait = self.policy.backoff(attempt, wait_at_least)
             spent = monotonic() - started
             if attempt > self.policy.retries_per_request:
@@ -207,8 +213,7 @@ class HttpClient:
                                              params=request.params, json=request.json,
                                              headers=dict(request.headers))
 
-    def _accept(self, raw: httpx.Response, info: RequestInfo) -> HttpResponse:
-        response = self._wrap(raw, info)
+    def _accept(self, response: HttpResponse) -> HttpResponse:
         if self.pause_hook is not None:
             pause = self.pause_hook(response)
             if pause and pause > 0:
