@@ -325,3 +325,19 @@ def test_a_request_marked_not_to_retry_fails_at_once(server):
         http.post("/graphql.json", json={"query": "mutation { bulkOperationRunQuery }"},
                   retry=False)
     assert len(server.requests) == 1
+
+
+def test_replay_server_routes_by_query_with_a_wildcard_fallback(server):
+    server.add("*", "*", lambda request: Reply.json({"fallback": request.path}, 404))
+    server.add("GET", "/orders", {"page": "any"})
+    server.add("GET", "/orders", {"page": "two"}, query={"page": 2})
+    server.add("GET", "/orders", {"page": "two, open"}, query={"page": 2, "status": "open"})
+    with client(server) as http:
+        assert http.get("/orders", params={"page": 1}).json() == {"page": "any"}
+        assert http.get("/orders", params={"page": 2}).json() == {"page": "two"}
+        assert http.get("/orders", params={"status": "open", "page": 2}).json() == {
+            "page": "two, open"}
+        with pytest.raises(HttpError, match="HTTP 404 .*fallback.*/nowhere"):
+            http.get("/nowhere")
+    assert [r.query for r in server.requests_to("/orders")] == [
+        {"page": "1"}, {"page": "2"}, {"status": "open", "page": "2"}]
