@@ -341,3 +341,20 @@ def test_replay_server_routes_by_query_with_a_wildcard_fallback(server):
             http.get("/nowhere")
     assert [r.query for r in server.requests_to("/orders")] == [
         {"page": "1"}, {"page": "2"}, {"status": "open", "page": "2"}]
+
+
+def test_credentials_are_not_sent_to_another_host(server):
+    """A bulk download on cloud storage gets no API token; next pages on the API do."""
+    with ReplayServer() as storage:
+        storage.add("GET", "/bulk/123.jsonl", Reply(200, b'{"id": 1}\n'))
+        server.add("GET", "/orders", Reply.json([], headers={
+            "Link": f'<{server.url}/orders?page_info=2>; rel="next"'}))
+        server.add("GET", "/orders", [], query={"page_info": "2"})
+        with client(server, headers={"X-Shopify-Access-Token": "shpat_x"},
+                    auth=("user", "pw")) as http:
+            assert list(http.stream_lines(f"{storage.url}/bulk/123.jsonl")) == ['{"id": 1}']
+            assert len(list(http.paginate(LinkHeaderPaginator("/orders"), stream="o"))) == 2
+        sent = storage.requests[0].headers
+    assert "x-shopify-access-token" not in sent and "authorization" not in sent
+    assert all(r.headers["x-shopify-access-token"] == "shpat_x" and
+               r.headers["authorization"].startswith("Basic ") for r in server.requests)

@@ -81,6 +81,10 @@ class HttpClient:
         self._http = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=all_headers,
                                   auth=auth, timeout=httpx.Timeout(timeout),
                                   follow_redirects=True)
+        self._origin = _origin(httpx.URL(base_url))
+        # For URLs on other hosts (a bulk download on cloud storage): no credentials.
+        self._foreign = httpx.Client(headers={"User-Agent": all_headers["User-Agent"]},
+                                     timeout=httpx.Timeout(timeout), follow_redirects=True)
 
     def __enter__(self) -> HttpClient:
         return self
@@ -90,6 +94,7 @@ class HttpClient:
 
     def close(self) -> None:
         self._http.close()
+        self._foreign.close()
 
     # -- simple requests ---------------------------------------------------------------------
     def get(self, url: str, *, params: Mapping[str, Any] | None = None, stream: str = "",
@@ -155,11 +160,23 @@ class HttpClient:
                 raise ResponseError(self.redactor.text(
                     f"{info.where()}: line {number} is not JSON ({exc})")) from None
 
+    def _client_for(self, url: str) -> httpx.Client:
+        """The API's client (its headers and auth) for its own host; a bare one for an
+        absolute URL elsewhere, so a token is never sent to a third party."""
+        if "://" not in url:
+            return self._http
+        try:
+            target = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError):
+            return self._foreign
+        return self._http if _origin(target) == self._origin else self._foreign
+
     # -- the retry loop ---------------------------------------------------------------------
     def _send(self, request: Request, stream: str, page: int, *, streamed: bool
               ) -> tuple[httpx.Response, RequestInfo, HttpResponse | None]:
-        built = self._http.build_request(request.method, request.url, params=request.params,
-                                         json=request.json, headers=dict(request.headers))
+        http = self._client_for(request.url)
+        built = http.build_request(request.method, request.url, params=request.params,
+                                   json=request.json, headers=dict(request.headers))
         info = RequestInfo(self.connector, stream or "-", page,
                            self.redactor.url(str(built.url)))
         started = monotonic()
@@ -170,7 +187,7 @@ class HttpClient:
             wait_at_least: float | None = None
             try:
                 self.requests_sent += 1
-                raw = self._http.send(built, stream=streamed)
+                raw = http.send(built, stream=streamed)
             except httpx.TimeoutException as exc:
                 problem = f"timed out ({_describe(exc)})"
             except httpx.TransportError as exc:
@@ -209,9 +226,8 @@ class HttpClient:
             self.retries += 1
             self.sleep(wait)
             # Rebuilt: an httpx request's streamed body cannot be sent twice.
-            built = self._http.build_request(request.method, request.url,
-                                             params=request.params, json=request.json,
-                                             headers=dict(request.headers))
+            built = http.build_request(request.method, request.url, params=request.params,
+                                       json=request.json, headers=dict(request.headers))
 
     def _accept(self, response: HttpResponse) -> HttpResponse:
         if self.pause_hook is not None:
@@ -245,6 +261,10 @@ class HttpClient:
         if self.deadline is not None and monotonic() > self.deadline:
             raise HttpError(self.redactor.text(f"{info.where()}: the sync's time limit "
                                                "was reached"))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
 
 
 def _describe(exc: BaseException) -> str:
