@@ -358,3 +358,14 @@ def test_credentials_are_not_sent_to_another_host(server):
     assert "x-shopify-access-token" not in sent and "authorization" not in sent
     assert all(r.headers["x-shopify-access-token"] == "shpat_x" and
                r.headers["authorization"].startswith("Basic ") for r in server.requests)
+
+
+def test_a_retry_after_beyond_the_time_limit_gives_up_without_waiting(server):
+    server.add("GET", "/x", {})
+    server.fail("rate_limit", retry_after="120")
+    policy = RetryPolicy(retries_per_request=5, time_limit=30, initial_delay=0.01)
+    slept: list[float] = []
+    with client(server, policy=policy, sleep=slept.append) as http, \
+            pytest.raises(HttpError, match=r"retry time limit 30s\); last problem: HTTP 429"):
+        http.get("/x", stream="orders")
+    assert slept == [] and len(server.requests) == 1
