@@ -43,10 +43,13 @@ def test_retries_429_and_5xx_then_succeeds(server):
     server.add("GET", "/orders", {"orders": [1, 2]})
     server.fail("rate_limit", retry_after="0")
     server.fail("server_error", status=502)
-    with client(server) as http:
-        response = http.get("/orders", stream="orders")
+    said: list[str] = []
+    with client(server, log=said.append) as http:
+        response = http.get("/orders", stream="orders", page=4)
     assert response.get("orders", list) == [1, 2]
     assert len(server.requests_to("/orders")) == 3 and http.retries == 2
+    assert [line.split(" in ")[0] for line in said] == [
+        "orders page 4: HTTP 429; retry 1", "orders page 4: HTTP 502; retry 2"]
 
 
 def test_retry_after_is_waited_for(server):
