@@ -20,6 +20,7 @@ from .workspace import Workspace
 
 if TYPE_CHECKING:
     from .compiler.request import CompiledQuery
+    from .explain.tree import Explanation
     from .results import Result
 
 _DUCKDB_SUFFIXES = (".duckdb", ".ddb")
@@ -66,6 +67,16 @@ class Kpis:
             metrics, dialect=dialect, grain=grain, by=by, since=since, until=until,
             where=where, compare=compare, timezone=timezone, week_start=week_start,
             warehouse=self.warehouse)
+
+    def explain(self, metric: str, period: str, *, vs: str | None = None,
+                by: str | list[str] | tuple[str, ...] | None = None) -> Explanation:
+        """Why ``metric`` moved from ``vs`` (default: the period before) to ``period``, as
+        ``kpi explain``: ``.tree`` divides the change among the drivers, ``.by`` by
+        slice, ``.to_dict()`` is what ``--format json`` prints."""
+        from .explain.tree import explain
+
+        dims = (by,) if isinstance(by, str) else by
+        return explain(self.workspace, metric, period, vs, dims, self.warehouse)
 
     def check(self, *args: Any, **kwargs: Any) -> Any:
         """Scorecards, targets and pacing (``kpi check``): not part of this build yet."""
