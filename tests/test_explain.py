@@ -193,3 +193,36 @@ def test_a_metric_without_drivers_by_slice_and_a_ratio_without_shares(shop):
     # Feb 5-11: 7 × 357; W05 is Jan 29 - Feb 4: no visit on Jan 29-31, Feb 1-4 4 × 358.
     week = kpis.explain("sessions", "2024-W06")
     assert (week.vs, week.tree.prior, week.tree.value) == ("2024-W05", 4 * 358, 7 * 357)
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
+def test_seed_003_on_servers(engine, warehouse_factory, tmp_path):
+    """The worked example at a hundredth of the size: 200 visits, 6 then 7 orders of
+    $100 (3% then 3.5%): $600 -> $700, all of it conversion's."""
+    from datetime import datetime
+
+    from .conftest_warehouses import MYSQL_URL, POSTGRES_URL
+
+    wh = warehouse_factory(engine)
+    for table in TABLES.values():
+        wh.ensure_table(table)
+    sessions, orders = [], []
+    for month, buyers in ((1, 6), (2, 7)):
+        sessions += [(f"s{month}-{i}", datetime(2024, month, 1 + i % 28, 10), i < buyers)
+                     for i in range(200)]
+        orders += [("shop", f"o{month}-{i}", "web", datetime(2024, month, 1 + i, 12), 100, 0,
+                    "paid", False) for i in range(buyers)]
+    with wh.transaction():
+        wh.merge(TABLES["sessions"], ["session_id", "started_at", "purchased"], sessions)
+        wh.merge(TABLES["orders"], ["source", "order_id", "channel", "created_at", "subtotal",
+                                    "discounts", "status", "is_test"], orders)
+    url = POSTGRES_URL if engine == "postgresql" else MYSQL_URL
+    (tmp_path / "kpi.yaml").write_text(f"warehouse: {url}\nschema: {wh.schema}\n",
+                                       encoding="utf-8")
+    result = kpi_engine.open(tmp_path).explain("net_sales", "2024-02")
+    assert (result.tree.prior, result.tree.value) == (600, 700)
+    nested = result.tree.drivers[0]
+    assert drivers(nested) == {"sessions": 0, "order_conversion_rate": pytest.approx(100),
+                               "aov": 0}
+    assert [(s["channel"], s["change"]) for s in result.by["channel"]] == [("web", 100)]
