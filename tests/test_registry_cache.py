@@ -49,6 +49,7 @@ def test_second_load_is_served_from_the_cache(cache, specs):
     assert second.metric("team_revenue").expr == first.metric("team_revenue").expr
 
 
+@pytest.mark.slow  # two kpi processes
 def test_a_hit_loads_no_plugin(cache, specs, tmp_path):
     """A cached ``kpi list`` imports only what it shows: no plugin, no plugin machinery,
     no YAML, SQL, formatting or graph library (each would cost start-up time)."""
