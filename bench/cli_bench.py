@@ -68,7 +68,11 @@ def main() -> None:
     kpis = args.kpi or [str(Path(sys.executable).with_name("kpi"))]
     work = tempfile.mkdtemp(prefix="kpi-cli-bench-")  # no kpi.yaml: the shipped catalog
     rows: list[tuple[str, str, float, float]] = []
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("KPI_")}
+    # As a user runs it: bytecode is written and reused (pip compiles installed packages;
+    # an editable install writes __pycache__ on first import). PYTHONDONTWRITEBYTECODE
+    # would measure compiling every module from source on every run instead.
+    base_env = {k: v for k, v in os.environ.items()
+                if not k.startswith("KPI_") and k != "PYTHONDONTWRITEBYTECODE"}
 
     py = python_of(kpis[0])
     rows.append(("baseline", "python -c pass",

@@ -6,6 +6,7 @@ import json
 
 import networkx as nx
 
+from .dependency_cycles import find_cycle  # noqa: F401 - part of this module's API
 from .registry import Registry
 
 
@@ -21,36 +22,6 @@ def build_graph(registry: Registry) -> nx.DiGraph:
             graph.add_node(f"source:{metric.source}", kind="source")
             graph.add_edge(name, f"source:{metric.source}")
     return graph
-
-
-def find_cycle(graph: nx.DiGraph) -> list[str] | None:
-    """One dependency cycle as a path ``[a, b, ..., a]``, or None.
-
-    An iterative depth-first search, linear in nodes and edges: ``nx.find_cycle`` on a
-    subgraph view took quadratic time on long chains (10,000 metrics), and recursion would
-    overflow on them.
-    """
-    done: set[str] = set()
-    for root in graph:
-        if root in done:
-            continue
-        path, on_path = [root], {root: 0}
-        stack = [iter(graph.successors(root))]
-        while stack:
-            child = next(stack[-1], None)
-            if child is None:
-                stack.pop()
-                node = path.pop()
-                del on_path[node]
-                done.add(node)
-                continue
-            if child in on_path:
-                return path[on_path[child]:] + [child]
-            if child not in done:
-                on_path[child] = len(path)
-                path.append(child)
-                stack.append(iter(graph.successors(child)))
-    return None
 
 
 def upstream(graph: nx.DiGraph, name: str) -> set[str]:

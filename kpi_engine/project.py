@@ -32,12 +32,12 @@ KNOWN_KEYS = {"warehouse", "timezone", "week_start", "specs", "schema", "connect
 class ExcludedPacks(BaseModel):
     """``packs: {exclude: [name, ...]}``: every installed spec pack but these."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     exclude: tuple[str, ...]
 
 
 class Project(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     warehouse: str | None = None  # as written: ${NAME} not yet expanded
     timezone: str = "UTC"
@@ -132,7 +132,9 @@ def load_project(path: str | Path | None = None) -> Project:
     if not path.exists():
         if explicit:
             raise KpiError(f"project file {str(path)!r} not found")
-        return Project()
+        # The defaults are valid: constructing skips building pydantic's validator, which
+        # a command served from the registry cache would otherwise pay for.
+        return Project.model_construct()
     text = _read_text(path)
     if "\x00" in text:
         line = text[:text.index("\x00")].count("\n") + 1

@@ -2,12 +2,13 @@
 specs on every run (the CLI is run in loops and scripts).
 
 An entry is a pickled ``Registry`` that loaded without errors. Its file name is a hash of
-what decides the result without reading any spec: the engine's and its model libraries'
-versions, the installed plugins (entry points with their distributions' versions) and the
-arguments of ``load_registry``. Inside, the entry lists every spec file it was built from
-with its size and modification time, and every folder with its listing; a hit re-checks
-those with ``stat`` only, so an edited, added or removed spec rebuilds the entry. A hit
-never loads a plugin: that is what makes it cheap.
+what decides the result without reading any spec: the engine's version and code, the
+installed distributions (their folders on ``sys.path`` and plugin declarations, see
+``installed_stamp.py``) and the arguments of ``load_registry``. Inside, the entry lists
+every spec file it was built from with its size and modification time, and every folder
+with its listing; a hit re-checks those with ``stat`` only, so an edited, added or removed
+spec rebuilds the entry. A hit never loads a plugin nor imports ``importlib.metadata``:
+that is what makes it cheap.
 
 The cache lives in ``$KPI_ENGINE_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpi-engine``, else
 ``~/.cache/kpi-engine``; ``KPI_ENGINE_NO_CACHE=1`` turns it off. A cache that cannot be
@@ -20,7 +21,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -57,13 +57,11 @@ def cached_load_registry(folders: Iterable[Path | str] = (), **kwargs: Any):
 
 
 def _key(folders: list[Path], kwargs: dict[str, Any]) -> str:
-    from importlib.metadata import entry_points, version
-
     from . import __version__
+    from .installed_stamp import installed_stamp
 
     h = hashlib.sha256()
-    parts: list[str] = [str(FORMAT), __version__, sys.version, version("pydantic"),
-                        version("sqlglot"), repr(sorted(kwargs.items())),
+    parts: list[str] = [str(FORMAT), __version__, sys.version, repr(sorted(kwargs.items())),
                         f"allow={os.environ.get('KPI_ENGINE_LOAD_PLUGINS')!r}"]
     parts += [str(f.resolve()) for f in folders]
     # The code that reads and validates specs: an edited engine (a developer's editable
@@ -73,10 +71,9 @@ def _key(folders: list[Path], kwargs: dict[str, Any]) -> str:
                         *here.glob("validation/*.py")]):
         st = code.stat()
         parts.append(f"{code.name}:{st.st_size}:{st.st_mtime_ns}")
-    for ep in sorted(entry_points(group="kpi_engine"), key=lambda e: (e.name, e.value)):
-        dist = ep.dist
-        parts.append(f"{ep.name}={ep.value}@{dist.name if dist else ''}"
-                     f"=={dist.version if dist else ''}")
+    # Plugins and library versions (pydantic, sqlglot) as the file system tells them:
+    # importlib.metadata would cost more than the rest of a cache hit.
+    parts += installed_stamp()
     for part in parts:
         h.update(part.encode("utf-8", "surrogateescape"))
         h.update(b"\0")
@@ -143,6 +140,8 @@ def _write(entry: Path, registry, folders: list[Path], kwargs: dict[str, Any]) -
         files, dirs = watched
         stored = {"format": FORMAT, "files": _fingerprint(files),
                   "dirs": [(str(d), _listing(d)) for d in dirs], "registry": registry}
+        import tempfile  # only when writing: a hit need not import it
+
         entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".registry-", suffix=".tmp")
         try:

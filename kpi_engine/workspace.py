@@ -62,11 +62,10 @@ class Workspace:
         """The schema a command works in without connecting (``kpi compile``): the URL's
         ``?schema=`` wins over kpi.yaml's ``schema``. Only that parameter is expanded, so
         compiling needs no password in the environment."""
-        from .warehouses.url import WarehouseURL
-
         text = url or self.project.warehouse
         if not text or "://" not in text:  # none, or a whole URL in ${NAME}
             return self.project.schema_
+        from .warehouses.url import WarehouseURL
 
         def schema() -> str | None:
             address = WarehouseURL.parse(text)

@@ -24,6 +24,7 @@ def pytest_configure(config):
         os.environ["KPI_ENGINE_CACHE_DIR"] = tempfile.mkdtemp(prefix="kpi-test-cache-")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (it suffixes node ids)
 def pytest_collection_modifyitems(config, items):
     """Mark what is slow, and keep every Spark test on one xdist worker so one run starts
     one Spark session (``-n 2 --dist loadgroup``)."""
@@ -37,13 +38,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("spark"))
         if spark or item.module.__name__.endswith("test_cross_engine"):
             item.add_marker(pytest.mark.slow)
-        # Modules whose module-scoped fixture is a whole demo run: once per run, not once
-        # per worker.
+        # Modules whose module-scoped fixture is a whole demo run (or a project loaded into
+        # every warehouse): once per run, not once per worker.
         elif item.module.__name__.rsplit(".", 1)[-1] in _SHARED_FIXTURE_MODULES:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
-_SHARED_FIXTURE_MODULES = {"test_demo_command", "test_demo_data"}
+_SHARED_FIXTURE_MODULES = {"test_demo_command", "test_demo_data", "test_docs_examples"}
 
 
 def pytest_addoption(parser):

@@ -194,3 +194,12 @@ def test_the_store_looks_like_a_small_real_one(con: duckdb.DuckDBPyConnection) -
     assert one(con, "SELECT count(*) FROM tickets WHERE solved_at IS NULL "
                     "AND assignee_id IS NOT NULL") > 0
     assert one(con, "SELECT count(*) FROM inventory_snapshots WHERE on_hand < 0") == 0
+
+
+def test_this_module_runs_on_one_xdist_worker(request):
+    """``--dist loadgroup`` keeps a group on one worker by a suffix pytest-xdist adds to
+    node ids; with a pytest that ignores it, this module's fixtures (and Spark) would be
+    built on every worker."""
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and request.config.getvalue("loadgroup")):
+        pytest.skip("runs under pytest-xdist with --dist loadgroup (-n 2, as documented)")
+    assert request.node.nodeid.endswith("@tests.test_demo_data")

@@ -10,7 +10,9 @@ from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
 from kpi_engine.cli.formatting import (
+    LANGS,
     check_currency,
+    is_rtl,
     money,
     number,
     percent,
@@ -89,6 +91,13 @@ def test_right_to_left_table_is_mirrored():
     assert lines[2].index("2") < lines[2].index("1")  # Feb left of Jan
     ltr = render_table(["KPI", "Jan"], [["share", "1"]])
     assert ltr.splitlines()[2].startswith("share")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_right_to_left_languages_agree_with_babel(lang):
+    from babel import Locale
+
+    assert is_rtl(lang) == (Locale.parse(lang).character_order == "right-to-left")
 
 
 def test_unknown_currency_is_one_clear_error():

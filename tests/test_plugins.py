@@ -199,3 +199,28 @@ def test_misspelled_hook_is_caught():
     with pytest.raises(pluggy.PluginValidationError, match="unknown hook"):
         pm.check_pending()
     assert re.match("kpi_", "kpi_register_conectors")
+
+
+def test_plugin_commands_load_on_demand_and_never_replace_a_builtin(plugin):
+    mod = types.ModuleType("kpi_test_commands")
+
+    @hookimpl
+    def kpi_register_commands(cli: click.Group) -> None:
+        @cli.command("list")
+        def fake_list() -> None:
+            click.echo("a plugin's list")
+
+        @cli.command()
+        def greet() -> None:
+            click.echo("greetings from a plugin")
+
+    mod.kpi_register_commands = kpi_register_commands
+    plugin(mod)
+    from kpi_engine.cli import build_cli
+
+    cli = build_cli()
+    assert "greet" not in cli.commands  # not asked for yet
+    assert CliRunner().invoke(cli, ["greet"]).output.strip() == "greetings from a plugin"
+    assert "greet" in CliRunner().invoke(build_cli(), ["--help"]).output
+    out = CliRunner().invoke(cli, ["list", "--format", "json"]).output
+    assert "a plugin's list" not in out and '"name": "aov"' in out

@@ -49,17 +49,43 @@ def test_second_load_is_served_from_the_cache(cache, specs):
     assert second.metric("team_revenue").expr == first.metric("team_revenue").expr
 
 
+@pytest.mark.slow  # two kpi processes
 def test_a_hit_loads_no_plugin(cache, specs, tmp_path):
-    cached_load_registry([specs])
-    code = ("import sys; from kpi_engine.registry_cache import cached_load_registry as c; "
-            f"r = c([{str(specs)!r}]); "
-            "print(len(r.metrics), any(m.startswith('kpi_engine_plugins') for m in sys.modules))")
+    """A cached ``kpi list`` imports only what it shows: no plugin, no plugin machinery,
+    no YAML, SQL, formatting or graph library (each would cost start-up time)."""
+    code = ("import sys\nfrom kpi_engine.cli import main\n"
+            "try:\n    main(['--specs', sys.argv[1], 'list', '--format', 'json'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in sys.argv[2:]"
+            " or m in sys.argv[2:]), file=sys.stderr)")
+    import json
     import subprocess
 
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ}, check=True).stdout.split()
-    assert int(out[0]) > 100
-    assert out[1] == "False", "a cache hit imported a plugin"
+    unwanted = ["kpi_engine_plugins", "kpi_engine.plugins", "pluggy", "importlib.metadata",
+                "yaml", "kpi_engine.specs.yaml_positions", "sqlglot", "babel", "networkx"]
+    for _ in range(2):  # the first run fills the cache (the key is the process's own)
+        proc = subprocess.run([sys.executable, "-c", code, str(specs), *unwanted],
+                              capture_output=True, text=True, env={**os.environ}, check=True)
+    names = {row["name"] for row in json.loads(proc.stdout)}
+    assert "team_revenue" in names and "aov" in names
+    assert proc.stderr.strip() == "[]", f"a cache hit imported {proc.stderr.strip()}"
+
+
+def test_an_installed_or_changed_distribution_is_a_miss(cache, specs, tmp_path,
+                                                       monkeypatch):
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    cached_load_registry([specs], include_packs=False)
+    dist = site / "kpi_team_pack-1.0.dist-info"
+    dist.mkdir()
+    cached_load_registry([specs], include_packs=False)
+    assert len(entries(cache)) == 2  # a new distribution: a new key
+    (dist / "entry_points.txt").write_text("[kpi_engine]\nteam = kpi_team_pack\n")
+    cached_load_registry([specs], include_packs=False)
+    assert len(entries(cache)) == 3  # its plugin declarations changed: a new key
+    cached_load_registry([specs], include_packs=False)
+    assert len(entries(cache)) == 3  # nothing changed: a hit
 
 
 def test_an_edited_spec_is_reloaded(cache, specs):

@@ -109,6 +109,7 @@ def stored(url: str) -> dict[str, Decimal | int]:
             "order_lines": lines, "quantity": int(quantity)}
 
 
+@pytest.mark.slow  # two kpi processes, each loading 60,000 rows
 @pytest.mark.warehouse
 @pytest.mark.parametrize("engine", ENGINES)
 def test_two_syncs_started_together_store_each_key_once(engine, tmp_path, dropped):
@@ -144,6 +145,7 @@ def test_two_syncs_started_together_store_each_key_once(engine, tmp_path, droppe
                for o in outs), outs
 
 
+@pytest.mark.slow  # a kpi process loading 60,000 rows after waiting for a lock
 @pytest.mark.warehouse
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
 def test_a_second_sync_waits_for_the_first_and_says_so(engine, tmp_path, dropped):
@@ -171,6 +173,7 @@ def test_a_second_sync_waits_for_the_first_and_says_so(engine, tmp_path, dropped
     assert stored(url) == expected
 
 
+@pytest.mark.slow  # a kpi process
 @pytest.mark.warehouse
 def test_duckdb_refuses_a_second_writer_with_one_line(tmp_path):
     import duckdb

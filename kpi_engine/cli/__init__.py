@@ -1,8 +1,9 @@
 """The ``kpi`` command line: a thin click layer over the engine.
 
 ``build_cli()`` makes a fresh group (tests need no module reloads); plugins add commands
-through ``kpi_register_commands``. User errors print one line to stderr and exit 1;
-``--debug`` shows the traceback.
+through ``kpi_register_commands``, asked only when a command is not built in
+(``plugin_group.py``). User errors print one line to stderr and exit 1; ``--debug`` shows
+the traceback.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import click
 from .. import __version__
 from ..errors import KpiError
 from .context import AppContext
+from .plugin_group import PluginCommandsGroup
 
 
 def build_cli() -> click.Group:
-    @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+    @click.group(cls=PluginCommandsGroup,
+                 context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(__version__, prog_name="kpi")
     @click.option("--project", "project_path", metavar="PATH", envvar="KPI_PROJECT",
                   help="Project file (default: ./kpi.yaml when present).")
@@ -36,11 +39,7 @@ def build_cli() -> click.Group:
                    demo_command):
         for command in module.COMMANDS:
             cli.add_command(command)
-
-    from ..plugins import get_plugin_manager
-
-    get_plugin_manager().hook.kpi_register_commands(cli=cli)
-    return cli
+    return cli  # plugins add their commands when asked for (plugin_group.py)
 
 
 def main(argv: list[str] | None = None) -> None:

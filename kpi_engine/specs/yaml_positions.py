@@ -7,6 +7,12 @@ The loader also bounds what a document may cost: nesting deeper than ``MAX_YAML_
 (the composer recurses once per level) and aliases that would add more than
 ``MAX_ALIAS_NODES`` nodes (an "alias bomb" of a few hundred bytes expands to billions) are
 refused at the line and column where they occur.
+
+Parsing and composing run in libyaml (C) when PyYAML has it, about ten times faster than
+PyYAML's pure-Python parser (the shipped catalog: 0.03 s instead of 0.4 s at every cold
+start). libyaml's composer recurses, so the limits are first checked on its event stream
+(``yaml_event_limits.py``); a document past a limit, or with any error, is read again by
+the checked pure-Python loader, which reports it exactly as before.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import yaml
 
 from ..errors import Location, SpecError
 from .limits import MAX_ALIAS_NODES, MAX_YAML_DEPTH, line_col_of_index
+from .yaml_event_limits import within_limits
 
 
 class PositionedDict(dict):
@@ -109,9 +116,44 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> PositionedL
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
+_LIBYAML = getattr(yaml, "CSafeLoader", None)  # None: PyYAML built without libyaml
+if _LIBYAML is not None:
+    class _CLoader(_LIBYAML):
+        """libyaml parses and composes (with marks); the constructors are the ones above."""
+
+    _CLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                             _construct_mapping)
+    _CLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                             _construct_sequence)
+
+
+def _load_with_libyaml(text: str) -> tuple[bool, Any]:
+    """(True, data) when libyaml read the document within the limits; (False, None) when
+    it is not available, a limit is passed or anything is wrong: the checked loader then
+    reads it and reports the problem as it always has."""
+    if _LIBYAML is None:
+        return False, None
+    try:
+        checker = _LIBYAML(text)
+        try:
+            if not within_limits(checker):
+                return False, None
+        finally:
+            checker.dispose()
+        loader = _CLoader(text)
+        try:
+            return True, loader.get_single_data()
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, UnicodeError):  # UnicodeError: a lone surrogate in the text
+        return False, None
+
 
 def load_yaml(text: str, file: str) -> Any:
     """Parse YAML text; syntax errors become a SpecError at the right line."""
+    done, data = _load_with_libyaml(text)
+    if done:
+        return data
     try:
         loader = _Loader(text)
         try:

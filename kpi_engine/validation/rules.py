@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
+from ..dependency_cycles import find_cycle
 from ..errors import SpecError, did_you_mean
-from ..graph import build_graph, find_cycle
 from ..registry import Registry
 from ..specs.dependencies import metric_dependencies, source_columns
 from ..specs.expressions import UnsafeExpression, parse_expression, parse_query
@@ -123,8 +123,9 @@ class CycleRule:
     name = "cycles"
 
     def check(self, registry: Registry) -> Iterator[SpecError]:
-        graph = build_graph(registry)
-        cycle = find_cycle(graph.subgraph(registry.metrics))
+        metrics = registry.metrics
+        cycle = find_cycle({name: [d for d in registry.depends_on(name) if d in metrics]
+                            for name in metrics})
         if cycle:
             first = registry.metrics[cycle[0]]
             yield SpecError("dependency cycle: " + " -> ".join(cycle), first.location)
