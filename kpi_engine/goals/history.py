@@ -44,6 +44,16 @@ def record_history(warehouse, result) -> int:
     """Mark restated rows of ``result``, then append its rows; returns rows written."""
     if not result.rows:
         return 0
+    from ..errors import WarehouseError
+
+    try:
+        return _record(warehouse, result)
+    except WarehouseError as exc:
+        raise WarehouseError(f"cannot store the check in table {HISTORY_TABLE}: "
+                             f"{exc.message} (--no-history skips it)") from None
+
+
+def _record(warehouse, result) -> int:
     warehouse.ensure_table(HISTORY)  # DDL before the transaction (MySQL commits DDL)
     reported = _reported(warehouse, result.as_of)
     for row in result.rows:
