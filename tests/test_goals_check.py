@@ -178,3 +178,19 @@ def test_a_slice_is_parsed_not_pasted(store):
     wh = connect(url)
     assert wh.table_exists("daily")
     wh.close()
+
+
+def test_python_api_check_is_the_commands_check(store):
+    import kpi_engine
+
+    root, url = store
+    goals_store.write_project(root, url, targets=TARGETS)
+    kpis = kpi_engine.open(root / "kpi.yaml")
+    result = kpis.check(as_of="2025-02-15", history=False)
+    command = _cli(root, "--as-of", "2025-02-15", "--format", "json", "--no-history")
+    assert json.loads(command.stdout)["kpis"] == result.to_dict()["kpis"]
+    assert result.exit_code == command.exit_code == 1
+    frame = result.to_arrow()
+    assert frame.column("status").to_pylist() == ["at_risk", "on_track", "off_track",
+                                                  "at_risk"]
+    assert result.records[0]["projection"] == 13500

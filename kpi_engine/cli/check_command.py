@@ -41,8 +41,11 @@ EXIT_ATTENTION, EXIT_USAGE = 1, 2
 def check(app: AppContext, scorecard, as_of, warehouse, fmt, lang, history, notify,
           exit_zero) -> None:
     """Check KPIs against their targets: value, target, pace, status, anomalies."""
+    from ..goals.run import check_workspace
+
     try:
-        result, sent = _run(app, scorecard, as_of, warehouse, history, notify)
+        result = check_workspace(app, scorecard=scorecard, as_of=as_of, warehouse=warehouse,
+                                 history=history, notify=notify)
     except KpiError as exc:
         if app.debug:
             raise
@@ -50,53 +53,20 @@ def check(app: AppContext, scorecard, as_of, warehouse, fmt, lang, history, noti
             click.echo(f"Error: {line}", err=True)
         raise SystemExit(EXIT_USAGE) from None
     if fmt == "json":
-        data = result.to_dict()
-        data["alerts_sent"] = sent.sent
-        data["alert_failures"] = sent.failures
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
         from ..goals.scorecard_table import scorecard_text
 
         click.echo(scorecard_text(result, lang or app.project.language,
                                   app.project.currency))
-        if sent.sent:
-            click.echo(f"{sent.sent} alert(s) sent", err=True)
+        if result.alerts_sent:
+            click.echo(f"{result.alerts_sent} alert(s) sent", err=True)
     for note in result.notes:
         click.echo(f"Note: {note}", err=True)
-    for failure in sent.failures:
+    for failure in result.alert_failures:
         click.echo(f"Error: alert not delivered via {failure}", err=True)
-    code = max(result.exit_code, EXIT_ATTENTION if sent.failures else 0)
+    code = max(result.exit_code, EXIT_ATTENTION if result.alert_failures else 0)
     raise SystemExit(0 if exit_zero else code)
-
-
-def _run(app: AppContext, scorecard, as_of, warehouse, history, notify):
-    from ..goals.check import check_scorecard, run_check
-    from ..goals.config import goal_settings
-    from ..goals.notify.routes import routes
-    from ..goals.notify.send import DeliveryReport
-
-    project = app.project
-    # kpi.yaml's goal settings first: a mistake there is found before connecting.
-    goal_settings(project)
-    check_scorecard(project, app.registry, scorecard)
-    routes(project)
-    wh = app.connect(warehouse)  # read-only: a missing database is "no data yet"
-    if history or (notify and project.notify):
-        # kpi_history and the alert state are written: the database exists (just
-        # checked), so opening it for writing creates nothing else.
-        wh.close()
-        wh = app.connect(warehouse, create=True)
-    try:
-        result = run_check(app.registry, project, wh, scorecard=scorecard, as_of=as_of,
-                           history=history)
-        sent = DeliveryReport()
-        if notify and project.notify:
-            from ..goals.notify.send import send_alerts
-
-            sent = send_alerts(project, wh, result)
-    finally:
-        wh.close()
-    return result, sent
 
 
 COMMANDS = [check]
