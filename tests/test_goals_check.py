@@ -194,3 +194,31 @@ def test_python_api_check_is_the_commands_check(store):
     assert frame.column("status").to_pylist() == ["at_risk", "on_track", "off_track",
                                                   "at_risk"]
     assert result.records[0]["projection"] == 13500
+
+
+def test_the_docs_goal_settings_are_valid(tmp_path, monkeypatch):
+    """Every kpi.yaml block of docs/goals.md passes the checks `kpi check` makes (the docs
+    test only loads them)."""
+    from kpi_engine.goals.config import goal_settings, project_targets
+    from kpi_engine.goals.notify.routes import routes
+    from kpi_engine.goals.scorecards import scorecards
+
+    from .test_docs_examples import blocks_of
+
+    for name in ("SLACK_WEBHOOK_URL", "ALERT_HOOK_URL"):
+        monkeypatch.setenv(name, "https://hooks.example/x")
+    for name in ("ALERT_HOOK_SECRET", "SMTP_PASSWORD"):
+        monkeypatch.setenv(name, "s")
+    catalog = load_registry()
+    blocks = [b for b in blocks_of("project") if b.doc.name == "goals.md"]
+    assert len(blocks) == 4
+    checked = set()
+    for block in blocks:
+        (tmp_path / "kpi.yaml").write_text(block.text, encoding="utf-8")
+        project = load_project(tmp_path / "kpi.yaml")
+        goal_settings(project)
+        checked |= {t.metric for t in project_targets(project, catalog)}
+        assert "weekly" in scorecards(project, catalog) or not project.scorecards
+        checked |= {r.kind for r in routes(project)}
+    assert checked == {"net_sales", "sessions", "orders", "cart_abandonment_rate", "slack",
+                       "webhook", "email"}
