@@ -55,7 +55,7 @@ def check(app: AppContext, scorecard, as_of, warehouse, fmt, lang, history, noti
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
-        from ..goals.scorecard_table import scorecard_text
+        from .scorecard_table import scorecard_text
 
         click.echo(scorecard_text(result, lang or app.project.language,
                                   app.project.currency))

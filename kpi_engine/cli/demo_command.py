@@ -93,8 +93,8 @@ def demo_scorecard(registry, wh, lang: str) -> str:
     DEMO_AS_OF (nothing is written: the demo keeps no history)."""
     from ..demo.goals import DEMO_AS_OF, DEMO_TARGETS
     from ..goals.check import run_check
-    from ..goals.scorecard_table import scorecard_text
     from ..project import Project
+    from .scorecard_table import scorecard_text
 
     project = Project(targets=DEMO_TARGETS, language=lang)
     result = run_check(registry, project, wh, as_of=DEMO_AS_OF, history=False)

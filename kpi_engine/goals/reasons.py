@@ -3,7 +3,7 @@ track, or unusual. Shared by the scorecard table and the alerts."""
 
 from __future__ import annotations
 
-from ..cli.formatting import value_text
+from ..formatting import value_text
 from .results import KpiCheck
 from .words import word
 

@@ -1,6 +1,6 @@
 """The words of scorecards and alerts in the project's language (``language:`` in
 kpi.yaml): en, vi, fa, ms, like the catalog's labels. Numbers are formatted by
-``cli.formatting`` rules for the same language."""
+``kpi_engine.formatting`` rules for the same language."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from ...cli.formatting import value_text
+from ...formatting import value_text
 from ..reasons import anomaly_reason, status_reason
 from ..results import CheckResult, KpiCheck
 from ..status import NO_TARGET, ON_TRACK

@@ -3,17 +3,16 @@ anomalies, one line each."""
 
 from __future__ import annotations
 
-from ..cli.formatting import is_rtl, value_text
-from .reasons import anomaly_reason, status_reason
-from .results import CheckResult
-from .words import word
+from ..formatting import is_rtl, value_text
+from ..goals.reasons import anomaly_reason, status_reason
+from ..goals.results import CheckResult
+from ..goals.words import word
+from .output import render_table
 
 _MARK = {"on_track": "✓", "at_risk": "!", "off_track": "✗", "no_target": "·", "error": "?"}
 
 
 def scorecard_text(result: CheckResult, lang: str = "en", currency: str | None = None) -> str:
-    from ..cli.output import render_table
-
     def fmt(value, unit):
         return value_text(value, unit, lang, currency)
 
