@@ -111,16 +111,39 @@ def test_targets_table_and_finished_periods(store):
 
     wh.ensure_table(TABLES["targets"])
     with wh.transaction():
-        wh.merge(TABLES["targets"], ["metric", "period_start", "period_grain", "value"],
-                 [("revenue", date(2025, 1, 1), "month", 4650.0),
-                  ("no_such_kpi", date(2025, 1, 1), "month", 1.0)])
+        wh.merge(TABLES["targets"], ["metric", "period_start", "period_grain", "value",
+                                     "owner", "slice"],
+                 [("revenue", date(2025, 1, 1), "month", 4650.0, "Ana", None),
+                  ("revenue", date(2025, 1, 1), "quarter", 9000.0, "Web team",
+                   "channel = 'web'"),
+                  ("visits", date(2025, 1, 1), "quarter", 1.0, None, "1; DROP TABLE daily"),
+                  ("no_such_kpi", date(2025, 1, 1), "month", 1.0, None, None)])
     wh.close()
     result = _check(root, url, as_of=date(2025, 2, 1))
-    (january,) = result.rows
+    january, web_quarter = result.rows
     # January has ended: 31 x 150 = 4,650, exactly the target
-    assert (january.period, january.pacing, january.value, january.status) == (
-        "2025-01", "final", 4650, "on_track")
+    assert (january.period, january.pacing, january.value, january.status, january.owner) \
+        == ("2025-01", "final", 4650, "on_track", "Ana")
+    # the slice from the table: 31 x 100 of the web's 9,000 for the quarter
+    assert (web_quarter.slice, web_quarter.owner, web_quarter.value) == (
+        "channel = 'web'", "Web team", 3100)
     assert any("no_such_kpi" in n for n in result.notes)
+    assert any("is not a filter" in n for n in result.notes)  # skipped, never run
+
+
+def test_a_targets_table_synced_before_owner_and_slice_existed(store):
+    root, url = store
+    from kpi_engine.schema import TABLES, Table
+
+    old = TABLES["targets"]
+    before = Table(old.name, old.grain, old.primary_key, old.columns[:4], input=True)
+    wh = connect(url)
+    wh.ensure_table(before)
+    with wh.transaction():
+        wh.merge(before, before.column_names, [("revenue", date(2025, 1, 1), "month", 1.0)])
+    wh.close()
+    (row,) = _check(root, url, as_of=date(2025, 1, 20)).rows
+    assert (row.target, row.owner, row.slice) == (1.0, None, None)
 
 
 def test_scorecard_lists_kpis_without_targets_and_anomalies(store):
