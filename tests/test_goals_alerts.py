@@ -22,8 +22,6 @@ from kpi_engine.warehouses.connect import connect
 
 from . import goals_store
 
-aiosmtpd = pytest.importorskip("aiosmtpd")  # a [test] extra; CI installs it
-
 SECRET_URL_PATH = "/services/T000/B000/s3cr3t-slack-path"
 HOOK_SECRET = "hook-secret-42"
 SMTP_PASSWORD = "smtp-pass-99"
