@@ -182,6 +182,8 @@ def test_exit_codes_from_the_cli(store):
     assert data["counts"] == {"at_risk": 2, "on_track": 1, "off_track": 1}
     assert data["kpis"][0]["projection"] == 13500
     assert _cli(root, "--as-of", "2025-02-15", "--no-history", "--exit-zero").exit_code == 0
+    vi = _cli(root, "--as-of", "2025-02-15", "--no-history", "--lang", "vi")
+    assert "Doanh thu" in vi.output and "có rủi ro" in vi.output and "6.750,00" in vi.output
     unknown = _cli(root, "--scorecard", "nope")
     assert unknown.exit_code == 2 and "no scorecard 'nope'" in unknown.output
     assert _cli(root, "--as-of", "yesterday").exit_code == 2  # click's usage error

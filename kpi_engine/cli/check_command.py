@@ -45,7 +45,7 @@ def check(app: AppContext, scorecard, as_of, warehouse, fmt, lang, history, noti
 
     try:
         result = check_workspace(app, scorecard=scorecard, as_of=as_of, warehouse=warehouse,
-                                 history=history, notify=notify)
+                                 history=history, notify=notify, language=lang)
     except KpiError as exc:
         if app.debug:
             raise

@@ -11,13 +11,18 @@ from .results import CheckResult
 
 def check_workspace(workspace, *, scorecard: str | None = None, as_of: date | None = None,
                     warehouse: str | None = None, history: bool = True,
-                    notify: bool = True) -> CheckResult:
+                    notify: bool = True, language: str | None = None) -> CheckResult:
+    """``language``: of the KPI labels (default: kpi.yaml's ``language``)."""
     from .check import check_scorecard, run_check
     from .config import goal_settings
     from .notify.routes import routes
 
     project, registry = workspace.project, workspace.registry
     settings = goal_settings(project)
+    if language is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, language=language)
     check_scorecard(project, registry, scorecard)
     notify = notify and bool(routes(project))
     wh = workspace.connect(warehouse)  # read-only: a missing database is "no data yet"
