@@ -215,3 +215,30 @@ def test_a_bad_route_is_a_located_error(tmp_path):
     result = _run(tmp_path)
     assert result.exit_code == 2 and "unencrypted" in result.output
     assert "plain" not in result.output
+
+
+@pytest.mark.slow  # openssl makes the certificate: a process
+def test_https_webhook_verified_with_the_routes_ca_file(certificate):
+    from kpi_engine.goals.notify.http_post import DeliveryError, post_json
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    server.received = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{server.server_address[1]}/tls"
+        post_json(url, {"text": "hello"}, timeout=5, ca_file=str(certificate[0]),
+                  secret="k")
+        ((path, headers, body),) = server.received
+        assert path == "/tls" and json.loads(body) == {"text": "hello"}
+        assert headers["X-KPI-Signature"] == "sha256=" + hmac.new(
+            b"k", body, hashlib.sha256).hexdigest()
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED|certificate"):
+            post_json(url, {"text": "hello"}, timeout=5)  # the system CAs do not know it
+        assert len(server.received) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
