@@ -61,12 +61,16 @@ def demo(app: AppContext, warehouse: str, data_dir: str | None, seed: int,
                 request = dict(grain="month", since=shown, until=date(shown.year + 1, 1, 1))
                 tables, failures = evaluate_domains(registry, names, request, wh, lang)
                 done(f"{len(names)} KPIs evaluated")
+            with _step(say, 4, "checking the store's targets (kpi check)") as done:
+                scorecard = demo_scorecard(registry, wh, lang)
+                done("scorecard ready")
         finally:
             wh.close()
     for title, table in tables:
         click.echo(f"\n{title}")
         click.echo(table)
     click.echo(LEGEND)
+    click.echo(f"\n{SCORECARD_TITLE}\n{scorecard}")
     say(f"done in {time.perf_counter() - t0:.1f}s")
     if failures:
         for name, err in failures:
@@ -79,6 +83,22 @@ DEMO_CURRENCY = "USD"  # the sample store sells in US dollars
 TOP_SLICES = 5  # rows shown per broken-down metric
 LEGEND = ("\n(· marks building blocks of other KPIs; ↳ rows break a KPI down, largest first; "
           "— means no value, e.g. a zero denominator; money in " + DEMO_CURRENCY + ")")
+
+
+SCORECARD_TITLE = "== Scorecard: the store's targets (kpi check) =="
+
+
+def demo_scorecard(registry, wh, lang: str) -> str:
+    """``kpi check`` of the demo: the targets table's goals and DEMO_TARGETS, as of
+    DEMO_AS_OF (nothing is written: the demo keeps no history)."""
+    from ..demo.goals import DEMO_AS_OF, DEMO_TARGETS
+    from ..goals.check import run_check
+    from ..project import Project
+    from .scorecard_table import scorecard_text
+
+    project = Project(targets=DEMO_TARGETS, language=lang)
+    result = run_check(registry, project, wh, as_of=DEMO_AS_OF, history=False)
+    return scorecard_text(result, lang, DEMO_CURRENCY)
 
 
 def shipped_metrics(registry, domain: str | None) -> list[str]:
@@ -94,7 +114,7 @@ def shipped_metrics(registry, domain: str | None) -> list[str]:
 @contextmanager
 def _step(say, number: int, what: str):
     """Announce a step, then its own duration (not the time since the start)."""
-    say(f"{number}/3 {what} ...")
+    say(f"{number}/4 {what} ...")
     began = time.perf_counter()
     result: list[str] = []
     yield result.append
