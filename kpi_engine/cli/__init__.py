@@ -30,9 +30,10 @@ def build_cli() -> click.Group:
         """KPIs for e-commerce, declared in YAML and evaluated where your data lives."""
         ctx.obj = AppContext(project_path, list(extra_specs), debug)
 
-    from . import catalog_commands, demo_command, run_commands, sync_commands
+    from . import catalog_commands, demo_command, report_commands, run_commands, sync_commands
 
-    for module in (catalog_commands, run_commands, sync_commands, demo_command):
+    for module in (catalog_commands, run_commands, sync_commands, demo_command,
+                   report_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

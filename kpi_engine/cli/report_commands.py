@@ -1,0 +1,61 @@
+"""``kpi report`` (one self-contained HTML page) and ``kpi serve`` (the page live, plus a
+JSON API). Jinja2, plotly, FastAPI and uvicorn are imported when these run, never by
+``kpi --help``."""
+
+from __future__ import annotations
+
+import click
+
+from .context import AppContext
+from .formatting import LANGS, check_currency
+from .options import warehouse_option
+
+
+def report_request(app: AppContext, wh):
+    """The Request fields every report evaluation shares (timezone, week start, currency,
+    schema); the report sets metrics, grain and range."""
+    from ..compiler.request import Request
+
+    project = app.project
+    return Request(metrics=("_",), timezone=project.timezone, week_start=project.week_start,
+                   dialect=wh.dialect, schema=wh.schema, currency=project.currency)
+
+
+def missing_extra(extra: str, exc: ImportError):
+    from ..errors import KpiError
+
+    return KpiError(f"this command needs the '{extra}' extra ({exc.name} is not installed): "
+                    f"pip install 'commerce-kpi-engine[{extra}]'")
+
+
+@click.command("report")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              metavar="FILE", help="The HTML file to write.")
+@click.option("--scorecard", metavar="NAME", help="Only this scorecard's KPIs (a domain).")
+@click.option("--lang", type=click.Choice(list(LANGS)), default="en", show_default=True,
+              help="Language of labels, numbers and dates (fa: right to left).")
+@click.option("--period", metavar="P", help="YYYY-MM, YYYY-Qn or YYYY (default: last month).")
+@click.option("--currency", metavar="CODE", callback=lambda c, p, v: check_currency(v),
+              help="ISO 4217 code money is shown in, e.g. USD, VND.")
+@warehouse_option
+@click.pass_obj
+def report_cmd(app: AppContext, output, scorecard, lang, period, currency, warehouse) -> None:
+    """Write one self-contained HTML report (opens without a network)."""
+    try:
+        from ..report.build import PageOptions, build_report, select_metrics, write_report
+        from ..report.window import parse_report_period
+    except ImportError as exc:
+        raise missing_extra("report", exc) from None
+
+    window = parse_report_period(period)
+    names = select_metrics(app.registry, scorecard)
+    wh = app.connect(warehouse)
+    try:
+        html = build_report(app.registry, wh, names, window, report_request(app, wh),
+                            PageOptions(lang=lang, currency=currency or app.project.currency))
+    finally:
+        wh.close()
+    click.echo(write_report(output, html))
+
+
+COMMANDS = [report_cmd]
