@@ -25,6 +25,7 @@ from ..registry import Registry
 from ..specs.expressions import UnsafeExpression, parse_expression
 from ..specs.limits import recursion_room, tree_extent
 from ..specs.models import Metric
+from .comparison import comparison_outputs
 from .dialects import adapter_for
 from .request import CompiledQuery, Request, check_dialect
 from .scans import (
@@ -252,13 +253,18 @@ class _Plan:
 
     def _offset_step(self, metric: Metric) -> tuple[int, str]:
         assert metric.offset is not None
+        return self.offset_step(metric.offset.periods, metric.offset.grain,
+                                f"metric {metric.name!r}")
+
+    def offset_step(self, periods: int, unit: str | None, what: str) -> tuple[int, str]:
+        """(periods, unit) of the ``metric_values`` join ``periods`` of ``unit`` (None:
+        the requested grain) back; ``what`` names the asker in errors."""
         if self.grain == "all":
-            raise CompileError(f"metric {metric.name!r} compares with an earlier period: "
+            raise CompileError(f"{what} compares with an earlier period: "
                                "evaluate it at a time grain, not 'all'")
-        unit = metric.offset.grain or self.grain
-        periods = metric.offset.periods
+        unit = unit or self.grain
         if GRAIN_ORDER[unit] < GRAIN_ORDER[self.grain]:
-            raise CompileError(f"metric {metric.name!r} offsets by {unit}, finer than the "
+            raise CompileError(f"{what} offsets by {unit}, finer than the "
                                f"requested grain {self.grain!r}")
         if self.grain == "week" and unit != "week":
             # The same week last year is 52 weeks back, so it starts on the same weekday.
@@ -267,7 +273,9 @@ class _Plan:
         return periods, unit
 
     def _offset_alias(self, metric: Metric) -> str:
-        step = self._offset_step(metric)
+        return self.offset_alias(self._offset_step(metric))
+
+    def offset_alias(self, step: tuple[int, str]) -> str:
         if step not in self.offset_joins:
             self.offset_joins[step] = f"offset_{len(self.offset_joins) + 1}"
         return self.offset_joins[step]
@@ -275,6 +283,8 @@ class _Plan:
     # -- assembly ---------------------------------------------------------------------------
     def build(self) -> CompiledQuery:
         outputs = {name: self.final(name) for name in self.names}
+        if self.request.compare:
+            outputs.update(comparison_outputs(self, outputs))
         if self.offset_joins and self.request.since:
             # Offsets read earlier periods: extend every scan back by the largest step.
             try:

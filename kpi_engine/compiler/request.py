@@ -29,6 +29,9 @@ class Request:
     dialect: str = "duckdb"
     schema: str | None = None  # schema holding the canonical tables
     currency: str | None = None  # reporting currency (ISO 4217); None: no conversion
+    # Compare each metric with the row this many periods back: (periods, grain), e.g.
+    # (1, "month"); None: no comparison (see kpi_engine/comparisons.py).
+    compare: tuple[int, str] | None = None
 
     def __post_init__(self) -> None:
         if not self.metrics:
@@ -49,6 +52,10 @@ class Request:
             raise CompileError("a dimension is listed twice")
         _check_timezone(self.timezone)
         check_currency_code(self.currency)
+        if self.compare is not None:
+            periods, unit = self.compare
+            if not (isinstance(periods, int) and periods > 0 and unit in REQUEST_GRAINS[:-1]):
+                raise CompileError(f"cannot compare with {periods!r} {unit!r} periods back")
 
 
 def check_currency_code(code: str | None) -> None:
