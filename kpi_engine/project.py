@@ -26,7 +26,7 @@ from .vocabulary import WEEKDAYS
 PROJECT_FILE = "kpi.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 KNOWN_KEYS = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors", "packs",
-              "currency"}
+              "currency", "language", "targets", "scorecards", "goals", "notify"}
 
 
 class ExcludedPacks(BaseModel):
@@ -48,6 +48,12 @@ class Project(BaseModel):
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Spec packs to load: a list (only these, [] for none) or {exclude: [...]}; all if unset.
     packs: tuple[str, ...] | ExcludedPacks | None = None
+    # Goals (docs/goals.md), checked by kpi_engine.goals.config when `kpi check` reads them.
+    language: str = "en"  # of alerts and the check's table: en, vi, fa or ms
+    targets: tuple[dict[str, Any], ...] = ()
+    scorecards: dict[str, Any] = Field(default_factory=dict)
+    goals: dict[str, Any] = Field(default_factory=dict)  # pacing, thresholds, anomalies
+    notify: tuple[dict[str, Any], ...] = ()
     root: str = Field(default=".", exclude=True)
     # Where each value was written, for errors found after loading (unset variables).
     _source: Any = PrivateAttr(default=None)
