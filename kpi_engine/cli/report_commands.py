@@ -31,7 +31,8 @@ def missing_extra(extra: str, exc: ImportError):
 @click.command("report")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               metavar="FILE", help="The HTML file to write.")
-@click.option("--scorecard", metavar="NAME", help="Only this scorecard's KPIs (a domain).")
+@click.option("--scorecard", metavar="NAME", help="Only this scorecard's KPIs (kpi.yaml's "
+              "scorecards, or one shipped per domain: sales, marketing, ...).")
 @click.option("--lang", type=click.Choice(list(LANGS)), default="en", show_default=True,
               help="Language of labels, numbers and dates (fa: right to left).")
 @click.option("--period", metavar="P", help="YYYY-MM, YYYY-Qn or YYYY (default: last month).")
@@ -48,11 +49,13 @@ def report_cmd(app: AppContext, output, scorecard, lang, period, currency, wareh
         raise missing_extra("report", exc) from None
 
     window = parse_report_period(period)
-    names = select_metrics(app.registry, scorecard)
+    names = select_metrics(app.registry, app.project, scorecard)
     wh = app.connect(warehouse)
     try:
-        html = build_report(app.registry, wh, names, window, report_request(app, wh),
-                            PageOptions(lang=lang, currency=currency or app.project.currency))
+        html = build_report(app.registry, app.project, wh, names, window,
+                            report_request(app, wh),
+                            PageOptions(lang=lang, currency=currency or app.project.currency),
+                            scorecard)
     finally:
         wh.close()
     click.echo(write_report(output, html))
@@ -74,7 +77,7 @@ def serve_context(app: AppContext, warehouse: str | None, cache_ttl: float,
         url = app.warehouse_url(warehouse)
         app.connect(url).close()  # a wrong URL or a missing file fails now, not per request
         warehouses = Warehouses(connect=lambda: app.connect(url))
-    return ServeContext(registry=registry, warehouses=warehouses, timezone=project.timezone,
+    return ServeContext(registry=registry, project=project, warehouses=warehouses, timezone=project.timezone,
                         week_start=project.week_start, currency=project.currency,
                         display_currency=currency or project.currency,
                         token=token_from_env(), cache_ttl=cache_ttl, default_period=period)

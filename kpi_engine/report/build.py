@@ -25,18 +25,21 @@ class PageOptions:
     title: str | None = None
 
 
-def select_metrics(registry, scorecard: str | None = None) -> list[str]:
-    """The visible KPIs of a scorecard, domain by domain. Until kpi.yaml scorecards exist
-    (issue 10) a scorecard is a domain: the catalog ships one per domain."""
+def select_metrics(registry, project, scorecard: str | None = None) -> list[str]:
+    """A scorecard's KPIs (kpi.yaml's, or one shipped per domain), else every visible
+    KPI; domain by domain."""
     from ..docs_metrics import domains
+    from ..goals.scorecards import scorecards
 
-    visible = [n for n, m in registry.metrics.items() if not m.hidden]
     if scorecard is not None:
-        known = sorted({registry.metrics[n].domain for n in visible})
-        if scorecard not in known:
-            raise ReportError(f"unknown scorecard {scorecard!r}{did_you_mean(scorecard, known)}"
-                              f" (scorecards: {', '.join(known)})")
-        visible = [n for n in visible if registry.metrics[n].domain == scorecard]
+        cards = scorecards(project, registry)
+        if scorecard not in cards:
+            raise ReportError(f"unknown scorecard {scorecard[:60]!r}"
+                              f"{did_you_mean(scorecard, set(cards))} (scorecards: "
+                              f"{', '.join(sorted(cards))})")
+        visible = list(cards[scorecard])
+    else:
+        visible = [n for n, m in registry.metrics.items() if not m.hidden]
     order = {d: i for i, d in enumerate(domains(registry))}
     visible.sort(key=lambda n: (order.get(registry.metrics[n].domain, len(order)), n))
     if not visible:
@@ -44,14 +47,22 @@ def select_metrics(registry, scorecard: str | None = None) -> list[str]:
     return visible
 
 
-def build_report(registry, warehouse, names: list[str], window: Window, base_request,
-                 options: PageOptions) -> str:
+def build_report(registry, project, warehouse, names: list[str], window: Window,
+                 base_request, options: PageOptions, scorecard: str | None = None) -> str:
+    return render_page(registry, make_tiles(registry, project, warehouse, names, window,
+                                            base_request, options, scorecard),
+                       window, options)
+
+
+def make_tiles(registry, project, warehouse, names, window, base_request, options,
+               scorecard=None):
     from .collect import collect
+    from .goals import goals_for
     from .tiles import build_tiles
 
     data = collect(registry, warehouse, names, window, base_request)
-    tiles = build_tiles(registry, names, data, window, options.lang, options.currency)
-    return render_page(registry, tiles, window, options)
+    goals, _ = goals_for(registry, project, warehouse, window, scorecard)
+    return build_tiles(registry, names, data, window, options.lang, options.currency, goals)
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,50 +1,38 @@
-"""A tile's target and status.
-
-Until ``kpi check`` (issue 10) provides targets from kpi.yaml and pacing, the report reads
-the targets written in the specs (``targets:`` with an absolute ``value`` for the reported
-period) and judges the period's value against it: the target met is *on track*, within
-``AT_RISK_BAND`` of it *at risk*, further away *off track* — in the metric's direction
-(a lower-is-better KPI meets its target by staying at or below it)."""
+"""A tile's target and status, from ``kpi check`` (kpi_engine.goals): the targets of
+kpi.yaml and of the ``targets`` table, paced and judged there (direction-aware
+thresholds, docs/goals). The report shows them; it does not judge anything itself."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
-AT_RISK_BAND = 0.10  # 10% short of the target
+from ..errors import KpiError
+from .window import Window
 
 
 @dataclass(frozen=True)
 class Goal:
     target: float
     status: str  # on_track, at_risk or off_track
-    note: str = ""
+    period: str  # the target's period (2025-12, 2025-Q4, 2025)
+    projection: float | None = None
+    warning: str | None = None
 
 
-def _period_text(start: date, grain: str) -> str:
-    if grain == "year":
-        return f"{start.year}"
-    if grain == "quarter":
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    return f"{start.year}-{start.month:02d}"
+def goals_for(registry, project, warehouse, window: Window,
+              scorecard: str | None) -> tuple[dict[str, Goal], list[str]]:
+    """metric -> its (whole-store) target as of the end of the reported period; notes
+    saying why there are none when the check could not run."""
+    from ..goals.check import run_check
 
-
-def goal_for(metric, value: Any, start: date, grain: str) -> Goal | None:
-    wanted = _period_text(start, grain)
-    target = next((t for t in metric.targets if t.period == wanted and t.value is not None),
-                  None)
-    if target is None or value is None:
-        return None
-    return Goal(target.value, status_of(float(value), target.value, metric.direction),
-                target.note)
-
-
-def status_of(value: float, target: float, direction: str) -> str:
-    if direction == "lower_is_better":
-        if value <= target:
-            return "on_track"
-        return "at_risk" if value <= target * (1 + AT_RISK_BAND) else "off_track"
-    if value >= target:  # higher is better; a neutral KPI with a target aims at it too
-        return "on_track"
-    return "at_risk" if value >= target * (1 - AT_RISK_BAND) else "off_track"
+    try:
+        result = run_check(registry, project, warehouse, scorecard=scorecard,
+                           as_of=window.until, history=False)
+    except KpiError as exc:  # e.g. no target covers the period: tiles simply have none
+        return {}, [str(exc)]
+    goals: dict[str, Goal] = {}
+    for row in result.rows:
+        if row.slice is None and row.target is not None and row.metric not in goals:
+            goals[row.metric] = Goal(row.target, row.status, row.period, row.projection,
+                                     row.warning)
+    return goals, list(result.notes)

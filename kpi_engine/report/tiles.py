@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from .collect import Collected, breakdown_of
-from .goals import Goal, goal_for
+from .goals import Goal
 from .window import Window
 
 
@@ -76,7 +76,7 @@ def _change(kind: str, value: Any, prior: Any, direction: str, lang: str) -> Cha
 
 
 def build_tiles(registry, names: list[str], data: Collected, window: Window, lang: str,
-                currency: str | None) -> list[Tile]:
+                currency: str | None, goals: dict[str, Goal] | None = None) -> list[Tile]:
     from ..citations import benchmark_text
     from ..cli.formatting import value_text
     from ..units import unit_of
@@ -100,9 +100,9 @@ def build_tiles(registry, names: list[str], data: Collected, window: Window, lan
                 _change("last_year", tile.value, at[window.last_year], metric.direction,
                         lang)]
             tile.spark = [(p.isoformat(), _number(at[p])) for p in window.sparkline]
-            tile.goal = goal_for(metric, tile.value, window.period, window.grain)
-            if tile.goal is not None:
-                tile.target_text = value_text(tile.goal.target, unit, lang, currency)
+        tile.goal = (goals or {}).get(name)
+        if tile.goal is not None:
+            tile.target_text = value_text(tile.goal.target, unit, lang, currency)
         if name in data.slices:
             tile.slices = [(label, _number(v)) for label, v in data.slices[name]]
             tile.slices_text = [value_text(v, unit, lang, currency)

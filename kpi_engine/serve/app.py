@@ -97,10 +97,13 @@ def create_app(ctx: ServeContext) -> FastAPI:
              summary="Evaluate KPIs (kpi eval --format json)")
     def eval_metrics(metrics: Names, grain: Grain = "month", by: Dims = [],  # noqa: B006
                      since: dt.date | None = None, until: dt.date | None = None,
-                     where: Wheres = []):  # noqa: B006
-        key = ("eval", tuple(metrics), grain, tuple(by), since, until, tuple(where))
+                     where: Wheres = [],  # noqa: B006
+                     compare: Annotated[str | None, Query(
+                         max_length=20, description="previous, last_year or a period "
+                         "(2025-11, 2025-Q4) before since")] = None):
+        key = ("eval", tuple(metrics), grain, tuple(by), since, until, tuple(where), compare)
         return cached(key, lambda: service.eval_metrics(ctx, metrics, grain, by, since,
-                                                        until, where))
+                                                        until, where, compare))
 
     @app.get("/compare", response_model=models.CompareOut, responses=ERRORS,
              summary="Value vs previous period and same period last year")

@@ -40,6 +40,7 @@ class Warehouses:
 @dataclass
 class ServeContext:
     registry: Any
+    project: Any
     warehouses: Warehouses
     timezone: str = "UTC"
     week_start: str = "monday"

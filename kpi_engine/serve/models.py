@@ -77,6 +77,7 @@ class CheckItem(BaseModel):
     value_text: str
     target: float | None
     status: str | None
+    target_period: str | None
     error: str | None
 
 

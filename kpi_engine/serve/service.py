@@ -63,44 +63,56 @@ def show_metric(ctx: ServeContext, name: str, lang: str) -> dict[str, Any]:
     return out
 
 
-def make_request(ctx: ServeContext, wh, metrics, grain, by, since, until, where):
+def make_request(ctx: ServeContext, wh, metrics, grain, by, since, until, where,
+                 compare: str | None = None):
     from ..compiler.request import Request
 
+    step = None
+    if compare:
+        from ..comparisons import compare_step
+
+        step = compare_step(compare, grain, since, ctx.week_start)
     return Request(metrics=tuple(metrics), grain=grain, dimensions=tuple(by), since=since,
                    until=until, where=tuple(where), timezone=ctx.timezone,
                    week_start=ctx.week_start, dialect=wh.dialect, schema=wh.schema,
-                   currency=ctx.currency)
+                   currency=ctx.currency, compare=step)
 
 
-def eval_metrics(ctx: ServeContext, metrics, grain, by, since, until,
-                 where) -> dict[str, Any]:
-    """The records ``kpi eval --format json`` prints for the same request."""
+def eval_metrics(ctx: ServeContext, metrics, grain, by, since, until, where,
+                 compare: str | None = None) -> dict[str, Any]:
+    """The records ``kpi eval --format json`` prints for the same request (with
+    ``compare``: prior value, change, relative change and verdict per metric)."""
     from ..evaluate import evaluate
     from ..required_tables import check_tables
 
     names = [ctx.registry.metric(m).name for m in metrics]  # unknown names: 400 first
     with ctx.warehouses.use() as wh:
-        request = make_request(ctx, wh, metrics, grain, by, since, until, where)
+        request = make_request(ctx, wh, metrics, grain, by, since, until, where, compare)
         from ..compiler.compiler import Compiler
 
         compiled = Compiler(ctx.registry).compile(request)  # refused before any query
         check_tables(ctx.registry, tuple(metrics), wh)
         records = evaluate(ctx.registry, request, wh, compiled)
+    if compare:
+        from ..comparisons import add_verdicts
+
+        add_verdicts(records, {n: ctx.registry.metrics[n].direction for n in names})
     return {"metrics": names, "grain": grain, "dimensions": list(by),
             "records": [{k: jsonable(v) for k, v in r.items()} for r in records]}
 
 
-def _tiles(ctx: ServeContext, names: list[str], period: str | None, lang: str):
-    from ..report.collect import collect
-    from ..report.tiles import build_tiles
+def _tiles(ctx: ServeContext, names: list[str], period: str | None, lang: str,
+           scorecard: str | None = None):
+    from ..report.build import PageOptions, make_tiles
     from ..report.window import parse_report_period
 
     window = parse_report_period(period or ctx.default_period)
+    options = PageOptions(lang=lang, currency=ctx.display_currency or ctx.currency)
     with ctx.warehouses.use() as wh:
         base = make_request(ctx, wh, ["_"], "month", (), None, None, ())
-        data = collect(ctx.registry, wh, names, window, base)
-    return window, build_tiles(ctx.registry, names, data, window, lang,
-                               ctx.display_currency or ctx.currency)
+        tiles = make_tiles(ctx.registry, ctx.project, wh, names, window, base, options,
+                           scorecard)
+    return window, tiles
 
 
 def compare_metrics(ctx: ServeContext, metrics, period: str | None,
@@ -126,11 +138,12 @@ def check_scorecard(ctx: ServeContext, scorecard: str | None, period: str | None
                     lang: str) -> dict[str, Any]:
     from ..report.build import select_metrics
 
-    names = select_metrics(ctx.registry, scorecard)
-    window, tiles = _tiles(ctx, names, period, lang)
+    names = select_metrics(ctx.registry, ctx.project, scorecard)
+    window, tiles = _tiles(ctx, names, period, lang, scorecard)
     items = [{"metric": t.name, "label": t.label, "value": jsonable(t.value),
               "value_text": t.value_text, "target": t.goal.target if t.goal else None,
-              "status": t.goal.status if t.goal else None, "error": t.error}
+              "status": t.goal.status if t.goal else None,
+              "target_period": t.goal.period if t.goal else None, "error": t.error}
              for t in tiles]
     return {"period": window.period.isoformat(), "grain": window.grain,
             "scorecard": scorecard, "items": items}
@@ -168,8 +181,8 @@ def explain_metric(ctx: ServeContext, name: str, lang: str) -> dict[str, Any]:
 def page(ctx: ServeContext, scorecard: str | None, period: str | None, lang: str) -> str:
     from ..report.build import PageOptions, render_page, select_metrics
 
-    names = select_metrics(ctx.registry, scorecard)
-    window, tiles = _tiles(ctx, names, period, lang)
+    names = select_metrics(ctx.registry, ctx.project, scorecard)
+    window, tiles = _tiles(ctx, names, period, lang, scorecard)
     return render_page(ctx.registry, tiles, window, PageOptions(
         lang=lang, currency=ctx.display_currency or ctx.currency,
         plotly_src="assets/plotly.min.js"))
