@@ -77,8 +77,9 @@ def serve_context(app: AppContext, warehouse: str | None, cache_ttl: float,
         url = app.warehouse_url(warehouse)
         app.connect(url).close()  # a wrong URL or a missing file fails now, not per request
         warehouses = Warehouses(connect=lambda: app.connect(url))
-    return ServeContext(registry=registry, project=project, warehouses=warehouses, timezone=project.timezone,
-                        week_start=project.week_start, currency=project.currency,
+    return ServeContext(registry=registry, project=project, warehouses=warehouses,
+                        timezone=project.timezone, week_start=project.week_start,
+                        currency=project.currency,
                         display_currency=currency or project.currency,
                         token=token_from_env(), cache_ttl=cache_ttl, default_period=period)
 
