@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from .conftest import SHOP_SPECS
@@ -31,6 +32,13 @@ REPORT_SPEC = {
 # Target = value x factor: net sales met (on track), orders 5% short (at risk), the
 # lower-is-better discount rate at twice its target (off track).
 TARGET_FACTORS = {"net_sales": 0.8, "orders": 1 / 0.95, "discount_rate": 0.5}
+
+
+@pytest.fixture(scope="session")
+def report_project(tmp_path_factory) -> Path:
+    """One project per test session (per xdist worker) for the report, API and browser
+    tests."""
+    return make_project(tmp_path_factory.mktemp("report-project"))
 
 
 def make_project(root: Path) -> Path:

@@ -14,14 +14,20 @@ from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
 
-from .report_project import HOSTILE_LABEL, PERIOD, eval_json, expected_status, make_project
+from .report_project import (  # noqa: F401 - report_project is a fixture
+    HOSTILE_LABEL,
+    PERIOD,
+    eval_json,
+    expected_status,
+    report_project,
+)
 
 pytest.importorskip("jinja2", reason="the report extra")  # installed by the test extra
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    return make_project(tmp_path_factory.mktemp("report-project"))
+def project(report_project):
+    return report_project
 
 
 def run_report(project, lang: str, *extra: str) -> str:

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import pytest
 
-from .report_project import SINCE, UNTIL, eval_json, make_project
+from .report_project import (  # noqa: F401 - report_project is a fixture
+    SINCE,
+    UNTIL,
+    eval_json,
+    report_project,
+)
 from .serve_support import client
 
 pytest.importorskip("fastapi", reason="the serve extra")  # installed by the test extra
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    return make_project(tmp_path_factory.mktemp("serve-project"))
+def project(report_project):
+    return report_project
 
 
 @pytest.fixture
