@@ -24,10 +24,15 @@ Name = Annotated[str, Query(min_length=1, max_length=100)]
 Names = Annotated[list[str], Query(min_length=1, max_length=50)]
 Dims = Annotated[list[str], Query(max_length=10)]
 Wheres = Annotated[list[str], Query(max_length=10)]
-Period = Annotated[str | None, Query(max_length=20, description="YYYY-MM, YYYY-Qn or YYYY")]
+Period = Annotated[str | None, Query(max_length=20, pattern=r"^\d{4}(-(\d{2}|[Qq][1-4]))?$",
+                                     description="YYYY-MM, YYYY-Qn or YYYY")]
 ERRORS = {400: {"model": models.Problem, "description": "the request names something "
                 "unknown or cannot be compiled"},
           401: {"model": models.Problem, "description": "bearer token missing or wrong"}}
+# The page answers problems in JSON too (its own content type is text/html).
+_PROBLEM = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+PAGE_ERRORS = {code: {"description": r["description"], "content": _PROBLEM}
+               for code, r in ERRORS.items()}
 
 
 def create_app(ctx: ServeContext) -> FastAPI:
@@ -62,7 +67,7 @@ def create_app(ctx: ServeContext) -> FastAPI:
         return value
 
     @app.get("/", response_class=HTMLResponse, summary="The report page, live",
-             responses=ERRORS)
+             responses=PAGE_ERRORS)
     def report_page(scorecard: Annotated[str | None, Query(max_length=100)] = None,
                     period: Period = None, lang: Lang = "en") -> HTMLResponse:
         html = cached(("page", scorecard, period, lang),
