@@ -34,8 +34,8 @@ REPORT_SPEC = {
 TARGET_FACTORS = {"net_sales": 0.8, "orders": 1 / 0.95, "discount_rate": 0.5}
 
 
-@pytest.fixture(scope="session")
-def report_project(tmp_path_factory) -> Path:
+@pytest.fixture(scope="session", name="report_project")
+def report_project_fixture(tmp_path_factory) -> Path:
     """One project per test session (per xdist worker) for the report, API and browser
     tests."""
     return make_project(tmp_path_factory.mktemp("report-project"))

@@ -21,11 +21,11 @@ from kpi_engine.cli import build_cli
 from kpi_engine.cli.formatting import value_text
 
 from .browser import set_offline, start_chromium, wait_ready
-from .report_project import (  # noqa: F401 - report_project is a fixture
+from .report_project import (  # noqa: F401 - report_project_fixture is a fixture
     PERIOD,
     eval_json,
     expected_status,
-    report_project,
+    report_project_fixture,
 )
 
 pytestmark = pytest.mark.slow

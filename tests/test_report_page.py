@@ -14,12 +14,12 @@ from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
 
-from .report_project import (  # noqa: F401 - report_project is a fixture
+from .report_project import (  # noqa: F401 - report_project_fixture is a fixture
     HOSTILE_LABEL,
     PERIOD,
     eval_json,
     expected_status,
-    report_project,
+    report_project_fixture,
 )
 
 pytest.importorskip("jinja2", reason="the report extra")  # installed by the test extra

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from .report_project import (  # noqa: F401 - report_project is a fixture
+from .report_project import (  # noqa: F401 - report_project_fixture is a fixture
     SINCE,
     UNTIL,
     eval_json,
-    report_project,
+    report_project_fixture,
 )
 from .serve_support import client
 

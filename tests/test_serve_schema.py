@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .report_project import report_project  # noqa: F401 - a fixture
+from .report_project import report_project_fixture  # noqa: F401 - a fixture
 
 schemathesis = pytest.importorskip("schemathesis", reason="the test extra")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
