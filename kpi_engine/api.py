@@ -20,6 +20,8 @@ from .workspace import Workspace
 
 if TYPE_CHECKING:
     from .compiler.request import CompiledQuery
+    from .explain.tree import Explanation
+    from .goals.results import CheckResult
     from .results import Result
 
 _DUCKDB_SUFFIXES = (".duckdb", ".ddb")
@@ -67,9 +69,29 @@ class Kpis:
             where=where, compare=compare, timezone=timezone, week_start=week_start,
             warehouse=self.warehouse)
 
-    def check(self, *args: Any, **kwargs: Any) -> Any:
-        """Scorecards, targets and pacing (``kpi check``): not part of this build yet."""
-        raise NotImplementedError("Kpis.check arrives with 'kpi check' (issue 10, item 4)")
+    def explain(self, metric: str, period: str, *, vs: str | None = None,
+                by: str | list[str] | tuple[str, ...] | None = None) -> Explanation:
+        """Why ``metric`` moved from ``vs`` (default: the period before) to ``period``, as
+        ``kpi explain``: ``.tree`` divides the change among the drivers, ``.by`` by
+        slice, ``.to_dict()`` is what ``--format json`` prints."""
+        from .explain.tree import explain
+
+        dims = (by,) if isinstance(by, str) else by
+        return explain(self.workspace, metric, period, vs, dims, self.warehouse)
+
+    def check(self, scorecard: str | None = None, *, as_of: Any = None,
+              history: bool = True, notify: bool = False) -> CheckResult:
+        """KPIs against their targets, as ``kpi check`` (docs/goals.md): ``.rows`` (value,
+        target, expected, projection, status, anomaly per KPI), ``.exit_code``,
+        ``.to_dict()`` (what ``--format json`` prints), ``.records`` / ``.to_pandas()``.
+        ``as_of`` is the check's today; ``history`` stores the values in kpi_history;
+        ``notify`` sends kpi.yaml's alerts (off by default here, unlike the command)."""
+        from .goals.run import check_workspace
+        from .workspace import _day
+
+        return check_workspace(self.workspace, scorecard=scorecard,
+                               as_of=_day(as_of, "as_of"), warehouse=self.warehouse,
+                               history=history, notify=notify)
 
 
 def open(project_or_url: str | Path | None = None, *, warehouse: str | None = None,

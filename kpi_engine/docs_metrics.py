@@ -214,6 +214,10 @@ def render_metric(registry: Registry, metric: Metric, graph=None) -> str:
         lines.append("| Tags | " + ", ".join(metric.tags) + " |")
     lines += ["", _para(metric.description or "(no description)"), "",
               f"**Formula:** {formula(metric)}", ""]
+    if metric.drivers:  # kpi explain divides a change among these
+        joiner = " × " if metric.drivers.relation == "product" else " + "
+        terms = joiner.join(f"`{d}`" for d in metric.drivers.metrics).replace("+ `-", "− `")
+        lines += [f"**Drivers (`kpi explain`):** {metric.name} = {terms}", ""]
     deps = sorted(n for n in graph.successors(metric.name) if not n.startswith("source:"))
     sources = sorted(n.removeprefix("source:") for n in graph.successors(metric.name)
                      if n.startswith("source:"))

@@ -190,7 +190,7 @@ CSV_EXAMPLES: dict[str, str] = {
     "project_costs": "prj-web,Website redesign,2025-01-21,24000.00,1425.00,1380.00,1502.10,"
                      "31.7,33.0,0",
     "newsletter_subscribers": "sub00001,2025-01-01 09:12:00,",
-    "targets": "sessions,2025-01-01,month,7000",
+    "targets": "sessions,2025-01-01,month,7000,Marketing team,",
 }
 
 _TYPES = (

@@ -139,7 +139,10 @@ _DEFINITIONS: dict[str, tuple[str, tuple[str, ...], str, tuple[_Spec, ...]]] = {
          ("period_start!", "date", "First day of the period the goal is for."),
          ("period_grain!", "string", f"Length of the period: {_GRAINS}."),
          ("value!", "float", "Goal value in the KPI's unit; rates as fractions "
-          "(0.03 is 3%)."))),
+          "(0.03 is 3%)."),
+         ("owner", "string", "Team or person answerable for the goal (kpi check shows it)."),
+         ("slice", "string", "Optional filter narrowing the goal to part of the KPI, e.g. "
+          "channel = 'website' (parsed like kpi eval --where; docs/goals.md)."))),
     "exchange_rates": (
         "day x currency", ("date", "currency"),
         "Exchange rates into the project's reporting currency (kpi.yaml `currency:`), for "

@@ -307,6 +307,7 @@ EXPECTED: dict[str, float | None] = {
     # sales: funnel (sessions s1..s10 in March)
     "converting_sessions": 3,       # s1 s4 s9
     "conversion_rate": 0.3,         # 3 / 10
+    "order_conversion_rate": 0.6,   # 6 orders / 10 sessions
     "add_to_cart_sessions": 4,      # s1 s4 s5 s9
     "add_to_cart_rate": 0.4,        # 4 / 10
     "carts_created": 10,            # k1..k10 (k11 was created in February)

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
+from kpi_engine.cli.demo_command import SCORECARD_TITLE
 from kpi_engine.registry import load_registry
 
 
@@ -20,10 +21,11 @@ def demo_run():
 
 
 def _rows(stdout: str) -> list[list[str]]:
-    """Table rows (after a rule line), split into cells at runs of 2+ spaces."""
+    """Table rows (after a rule line) of the KPI tables, split into cells at runs of 2+
+    spaces; the closing scorecard is read by test_demo_ends_with_the_scorecard."""
     rows: list[list[str]] = []
     in_table = False
-    for line in stdout.splitlines():
+    for line in stdout.split(SCORECARD_TITLE)[0].splitlines():
         if line.startswith("-" * 10):
             in_table = True
         elif in_table and line.strip():
@@ -90,11 +92,37 @@ def test_one_number_of_decimals_per_row_and_no_negative_zero(demo_run):
 
 def test_each_step_reports_its_own_duration(demo_run):
     timings = re.findall(r"^    .+ \((\d+\.\d)s\)$", demo_run.stderr, flags=re.M)
-    assert len(timings) == 3
+    assert len(timings) == 4
     total = float(re.search(r"done in (\d+\.\d)s", demo_run.stderr).group(1))
     # per step, not the time since the start: the steps add up to about the total
     assert sum(map(float, timings)) <= total + 0.3
     assert "KPIs evaluated" in demo_run.stderr
+
+
+def test_demo_ends_with_the_scorecard(demo_run):
+    """The store's targets (its targets table and the demo's goals) checked as of
+    mid-December: every row has a value, a target and a status, the goals' owners show."""
+    from kpi_engine.demo.goals import DEMO_TARGETS
+
+    head, scorecard = demo_run.stdout.split(SCORECARD_TITLE)
+    assert "== " not in scorecard.replace(SCORECARD_TITLE, "")  # the last section
+    lines = scorecard.strip().splitlines()
+    assert lines[0] == "Scorecard (all targets) as of 2025-12-16"
+    rule = next(i for i, line in enumerate(lines) if line.startswith("---"))
+    rows = []
+    for line in lines[rule + 1:]:
+        if not line.strip():
+            break
+        rows.append(re.split(r"\s{2,}", line.strip()))
+    assert len(rows) >= 6
+    statuses = [next(c for c in r if c[:2] in ("✓ ", "! ", "✗ ")) for r in rows]
+    assert {s[2:] for s in statuses} <= {"on track", "at risk", "off track"}
+    for row in rows:
+        assert "—" not in row[2:4], row  # a value and a target
+    owners = {t["owner"] for t in DEMO_TARGETS}
+    assert owners <= {r[-1] for r in rows}
+    assert "[channel = 'website']" in scorecard  # a slice
+    assert re.search(r"^\d+ on track, \d+ at risk, \d+ off track$", lines[-1])
 
 
 def test_misspelt_domain_says_did_you_mean_before_any_work(tmp_path):
@@ -102,7 +130,7 @@ def test_misspelt_domain_says_did_you_mean_before_any_work(tmp_path):
                                               "--data-dir", str(tmp_path / "d")])
     assert result.exit_code == 1
     assert "did you mean 'sales'?" in str(result.exception)
-    assert "1/3" not in result.output  # nothing generated, nothing loaded
+    assert "1/4" not in result.output  # nothing generated, nothing loaded
     assert not (tmp_path / "d").exists()
 
 

@@ -30,10 +30,18 @@ def build_cli() -> click.Group:
         """KPIs for e-commerce, declared in YAML and evaluated where your data lives."""
         ctx.obj = AppContext(project_path, list(extra_specs), debug)
 
-    from . import catalog_commands, demo_command, report_commands, run_commands, sync_commands
+    from . import (
+        catalog_commands,
+        check_command,
+        demo_command,
+        explain_command,
+        report_commands,
+        run_commands,
+        sync_commands,
+    )
 
-    for module in (catalog_commands, run_commands, sync_commands, demo_command,
-                   report_commands):
+    for module in (catalog_commands, run_commands, explain_command, sync_commands,
+                   demo_command, check_command, report_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -69,6 +69,9 @@ def demo(app: AppContext, warehouse: str, data_dir: str | None, seed: int,
                 request = dict(grain="month", since=shown, until=date(shown.year + 1, 1, 1))
                 tables, failures = evaluate_domains(registry, names, request, wh, lang)
                 done(f"{len(names)} KPIs evaluated")
+            with _step(say, 4, "checking the store's targets (kpi check)") as done:
+                scorecard = demo_scorecard(registry, wh, lang)
+                done("scorecard ready")
             from .demo_report import serve_demo, write_demo_report
 
             written = write_demo_report(registry, wh, lang, report_path, DEMO_CURRENCY)
@@ -76,6 +79,7 @@ def demo(app: AppContext, warehouse: str, data_dir: str | None, seed: int,
                 click.echo(f"\n{title}")
                 click.echo(table)
             click.echo(LEGEND)
+            click.echo(f"\n{SCORECARD_TITLE}\n{scorecard}")
             click.echo(f"\nReport: {written}")
             if serve:
                 serve_demo(registry, wh, "127.0.0.1", port, DEMO_CURRENCY, say)
@@ -95,6 +99,22 @@ LEGEND = ("\n(· marks building blocks of other KPIs; ↳ rows break a KPI down,
           "— means no value, e.g. a zero denominator; money in " + DEMO_CURRENCY + ")")
 
 
+SCORECARD_TITLE = "== Scorecard: the store's targets (kpi check) =="
+
+
+def demo_scorecard(registry, wh, lang: str) -> str:
+    """``kpi check`` of the demo: the targets table's goals and DEMO_TARGETS, as of
+    DEMO_AS_OF (nothing is written: the demo keeps no history)."""
+    from ..demo.goals import DEMO_AS_OF, DEMO_TARGETS
+    from ..goals.check import run_check
+    from ..project import Project
+    from .scorecard_table import scorecard_text
+
+    project = Project(targets=DEMO_TARGETS, language=lang)
+    result = run_check(registry, project, wh, as_of=DEMO_AS_OF, history=False)
+    return scorecard_text(result, lang, DEMO_CURRENCY)
+
+
 def shipped_metrics(registry, domain: str | None) -> list[str]:
     """The catalog's metrics (of one domain), or one clear error naming the domains."""
     shipped = {n: m for n, m in registry.metrics.items() if registry.packs.get(n) == "catalog"}
@@ -108,7 +128,7 @@ def shipped_metrics(registry, domain: str | None) -> list[str]:
 @contextmanager
 def _step(say, number: int, what: str):
     """Announce a step, then its own duration (not the time since the start)."""
-    say(f"{number}/3 {what} ...")
+    say(f"{number}/4 {what} ...")
     began = time.perf_counter()
     result: list[str] = []
     yield result.append

@@ -18,9 +18,11 @@ def default_report_path(lang: str) -> Path:
 
 def demo_context(registry, wh, currency: str):
     from ..compiler.request import Request
+    from ..demo.goals import DEMO_TARGETS
     from ..project import Project
 
-    project = Project()  # the demo's defaults (UTC, Monday), whatever kpi.yaml is here
+    # The demo's own settings (UTC, Monday, its targets), whatever kpi.yaml is here.
+    project = Project(targets=DEMO_TARGETS)
     base = Request(metrics=("_",), timezone=project.timezone, week_start=project.week_start,
                    dialect=wh.dialect, schema=wh.schema)
     return project, base

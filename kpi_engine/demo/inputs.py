@@ -145,7 +145,10 @@ def targets(tl: Timeline, shop: Commerce) -> list[dict[str, Any]]:
 
 def _target(metric: str, start: date, grain: str, value: float) -> dict[str, Any]:
     return {"metric": metric, "period_start": start, "period_grain": grain,
-            "value": float(value)}
+            "value": float(value), "owner": OWNERS.get(metric), "slice": None}
+
+
+OWNERS = {"sessions": "Marketing team", "net_sales": "Sales team"}
 
 
 # Units of the reporting currency (the demo store's USD) per unit of each currency, about

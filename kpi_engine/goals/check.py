@@ -44,13 +44,7 @@ def run_check(registry, project, warehouse, *, scorecard: str | None = None,
     """Check ``scorecard``'s KPIs (every KPI with a current target when None) as of
     ``as_of`` (default: today in the project's timezone; data before that day counts)."""
     settings = settings or goal_settings(project)
-    cards = scorecards(project, registry)
-    if scorecard is not None and scorecard not in cards:
-        from ..errors import did_you_mean
-
-        raise UnknownScorecard(f"no scorecard {scorecard[:60]!r}"
-                               f"{did_you_mean(scorecard, set(cards))} (scorecards: "
-                               f"{', '.join(sorted(cards))})")
+    cards = check_scorecard(project, registry, scorecard)
     as_of = as_of or today_in(project.timezone)
     notes: list[str] = []
     targets = _unique(project_targets(project, registry)
@@ -77,6 +71,18 @@ def run_check(registry, project, warehouse, *, scorecard: str | None = None,
 
         result.history_written = record_history(warehouse, result)
     return result
+
+
+def check_scorecard(project, registry, scorecard: str | None) -> dict[str, tuple[str, ...]]:
+    """All scorecards; UnknownScorecard when ``scorecard`` is not one of them."""
+    cards = scorecards(project, registry)
+    if scorecard is not None and scorecard not in cards:
+        from ..errors import did_you_mean
+
+        raise UnknownScorecard(f"no scorecard {scorecard[:60]!r}"
+                               f"{did_you_mean(scorecard, set(cards))} (scorecards: "
+                               f"{', '.join(sorted(cards))})")
+    return cards
 
 
 def _unique(targets: Iterable[TargetSpec]) -> list[TargetSpec]:

@@ -9,6 +9,7 @@ as-of day compares its value with the last stored one and marks the row ``restat
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import UTC, datetime
 
 from ..schema import Column, Table
@@ -17,8 +18,11 @@ HISTORY_TABLE = "kpi_history"
 MAX_READ = 10_000  # rows of earlier runs read back for one as-of day
 
 HISTORY = Table(
-    HISTORY_TABLE, "one KPI row of one check run", ("checked_at", "row_key"),
+    HISTORY_TABLE, "one KPI row of one check run", ("run_id", "row_key"),
     tuple(Column(n, t, d) for n, t, d in (
+        # Sortable to the microsecond on every engine (SQLite and MariaDB keep timestamps
+        # to the second), unique with its random tail.
+        ("run_id", "string", "The run: UTC time to the microsecond, then a random tail."),
         ("checked_at", "timestamp", "When the check ran (UTC)."),
         ("row_key", "string", "Hash of metric, period and slice (one row of a check)."),
         ("as_of", "date", "The check's as-of day: data before it was counted."),
@@ -44,6 +48,16 @@ def record_history(warehouse, result) -> int:
     """Mark restated rows of ``result``, then append its rows; returns rows written."""
     if not result.rows:
         return 0
+    from ..errors import WarehouseError
+
+    try:
+        return _record(warehouse, result)
+    except WarehouseError as exc:
+        raise WarehouseError(f"cannot store the check in table {HISTORY_TABLE}: "
+                             f"{exc.message} (--no-history skips it)") from None
+
+
+def _record(warehouse, result) -> int:
     warehouse.ensure_table(HISTORY)  # DDL before the transaction (MySQL commits DDL)
     reported = _reported(warehouse, result.as_of)
     for row in result.rows:
@@ -53,10 +67,11 @@ def record_history(warehouse, result) -> int:
             row.restated = row.value is not None and abs(row.value - before) > 1e-9 * max(
                 1.0, abs(before))
     now = datetime.now(UTC).replace(tzinfo=None)
-    rows = [(now, row_key(r), result.as_of, result.scorecard or "", r.metric, r.grain,
+    run_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+    rows = [(run_id, now, row_key(r), result.as_of, result.scorecard or "", r.metric, r.grain,
              r.period_start, r.slice or "", r.value, r.target, r.projection, r.status)
             for r in result.rows]
-    unique = list({r[1]: r for r in rows}.values())  # one row per key and run
+    unique = list({r[2]: r for r in rows}.values())  # one row per key and run
     with warehouse.transaction():
         warehouse.upsert(HISTORY, _COLUMNS, unique)
     return len(unique)
@@ -67,7 +82,7 @@ def _reported(warehouse, as_of) -> dict[str, float]:
     q = warehouse._q
     sql = (f"SELECT {q('row_key')}, {q('value')} FROM {warehouse.qualify(HISTORY_TABLE)} "
            f"WHERE {q('as_of')} = {warehouse.param} AND {q('value')} IS NOT NULL "
-           f"ORDER BY {q('checked_at')} DESC LIMIT {MAX_READ}")
+           f"ORDER BY {q('run_id')} DESC LIMIT {MAX_READ}")
     out: dict[str, float] = {}
     for key, value in warehouse.query_params(sql, (as_of,)).rows:
         out.setdefault(key, float(value))
@@ -85,6 +100,6 @@ def history_rows(warehouse, metric: str | None = None) -> list[dict]:
     if metric is not None:
         sql += f" WHERE {q('metric')} = {warehouse.param}"
         params = (metric,)
-    sql += f" ORDER BY {q('checked_at')}, {q('row_key')}"
+    sql += f" ORDER BY {q('run_id')}, {q('row_key')}"
     return [dict(zip(_COLUMNS, r, strict=True))
             for r in warehouse.query_params(sql, params).rows]

@@ -3,14 +3,12 @@ table form (first day + grain). End days are exclusive, like ``--until``."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..vocabulary import WEEKDAYS
 
 TARGET_GRAINS = ("day", "week", "month", "quarter", "year")
-_TEXT = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{2})))?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -56,21 +54,16 @@ def add_months(day: date, months: int) -> date:
 
 
 def parse_period(text: object) -> Period:
-    """``2026``, ``2026-Q1`` or ``2026-03``; ValueError with the accepted forms."""
-    match = _TEXT.match(str(text).strip())
-    if not match or not 1 <= int(match.group(1)) <= 9998:
-        raise ValueError(f"period {str(text)[:40]!r} is not a year (2026), a quarter "
-                         "(2026-Q1) or a month (2026-03)")
-    year, quarter, month = match.groups()
-    if quarter:
-        start = date(int(year), 3 * int(quarter) - 2, 1)
-        return Period(start, add_months(start, 3), "quarter")
-    if month:
-        if not 1 <= int(month) <= 12:
-            raise ValueError(f"period {text!r}: month {month} does not exist")
-        start = date(int(year), int(month), 1)
-        return Period(start, add_months(start, 1), "month")
-    return Period(date(int(year), 1, 1), date(int(year) + 1, 1, 1), "year")
+    """``2026``, ``2026-Q1``, ``2026-03`` (also ``2026-W10``, ``2026-03-05``), read by the
+    engine's one period parser; ValueError naming the accepted forms."""
+    from ..periods import PeriodError
+    from ..periods import parse_period as parse_text
+
+    try:
+        found = parse_text(str(text).strip(), "period")
+    except PeriodError as exc:
+        raise ValueError(exc.message) from None
+    return Period(found.start, found.end, found.grain)
 
 
 def period_of(start: date, grain: str) -> Period:

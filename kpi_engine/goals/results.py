@@ -67,6 +67,8 @@ class CheckResult:
     rows: list[KpiCheck] = field(default_factory=list)
     history_written: int = 0  # rows stored in kpi_history (0 with --no-history)
     notes: list[str] = field(default_factory=list)  # e.g. skipped rows of the targets table
+    alerts_sent: int = 0  # alerts delivered by notify: routes
+    alert_failures: list[str] = field(default_factory=list)  # "route: reason", no secrets
 
     @property
     def needs_attention(self) -> list[KpiCheck]:
@@ -90,7 +92,37 @@ class CheckResult:
         return {"as_of": self.as_of.isoformat(), "scorecard": self.scorecard,
                 "exit_code": self.exit_code, "counts": self.counts(),
                 "on_track": sum(r.status == ON_TRACK for r in self.rows),
-                "notes": list(self.notes), "kpis": [r.to_dict() for r in self.rows]}
+                "notes": list(self.notes), "alerts_sent": self.alerts_sent,
+                "alert_failures": list(self.alert_failures),
+                "kpis": [r.to_dict() for r in self.rows]}
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """One flat dict per row (the anomaly as anomaly_* columns), for data frames."""
+        out = []
+        for r in self.rows:
+            record = {k: v for k, v in r.to_dict().items() if k != "anomaly"}
+            a = r.anomaly
+            record.update(anomaly_period=a.period if a else None,
+                          anomaly_side=a.side if a else None,
+                          anomaly_low=a.low if a else None, anomaly_high=a.high if a else None)
+            out.append(record)
+        return out
+
+    def to_arrow(self):
+        from ..results import Result
+
+        return Result(self.records, []).to_arrow()
+
+    def to_pandas(self):
+        from ..results import Result
+
+        return Result(self.records, []).to_pandas()
+
+    def to_polars(self):
+        from ..results import Result
+
+        return Result(self.records, []).to_polars()
 
 
 def _plain(value: Any) -> Any:

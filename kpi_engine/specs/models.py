@@ -18,6 +18,7 @@ ADDITIVE_TYPES = ("sum", "count")
 METRIC_TYPES = BASE_TYPES + ("ratio", "derived", "cumulative", "offset", "snapshot")
 SNAPSHOT_AGGS = ("sum", "count", "avg", "min", "max")
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+MAX_DRIVERS = 6  # a product's attribution may weigh every subset of its drivers (2**6)
 PACK_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # A project's own definition may take the place of a spec pack's one of the same name, but
 # only when it says so: a silent same-name definition is an error (see registry.py).
@@ -144,6 +145,16 @@ class PerEntity(_Frozen):
     measures: dict[str, str]
 
 
+class Drivers(_Frozen):
+    """What a metric is made of, for ``kpi explain`` (docs/specs.md#drivers): the metric
+    equals the sum (``-name`` subtracts) or the product of these metrics."""
+
+    relation: Literal["sum", "product"]
+    metrics: tuple[str, ...] = Field(min_length=2, max_length=MAX_DRIVERS)
+    dimensions: tuple[str, ...] = Field(
+        default=(), description="breakdowns kpi explain shows by default (e.g. channel)")
+
+
 class Metric(_Frozen):
     name: str = Field(pattern=NAME_PATTERN)
     type: Literal[
@@ -176,6 +187,7 @@ class Metric(_Frozen):
     window: Window | None = None
     grain_to_date: Grain | None = None
     offset: Offset | None = None
+    drivers: Drivers | None = None  # what it is made of, for kpi explain
     # presentation and governance
     benchmarks: tuple[Benchmark, ...] = ()
     targets: tuple[Target, ...] = ()

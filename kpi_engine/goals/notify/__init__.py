@@ -1,0 +1,1 @@
+"""Alerts of `kpi check`: Slack, e-mail and webhooks (see ``routes``)."""
