@@ -56,7 +56,7 @@ def start_server(url: str, ttl: float, log: Path) -> tuple[subprocess.Popen, int
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise SystemExit(f"kpi serve did not start: {log.read_text()[-1000:]}")
+                raise SystemExit(f"kpi serve did not start: {log.read_text()[-1000:]}") from None
             time.sleep(0.2)
 
 

@@ -167,3 +167,13 @@ def test_the_same_statement_on_servers(engine, warehouse_factory, shop_registry)
         ("web", "2024-03-01", 0, -15, 15, 1, None),
         (None, "2024-03-01", 20, 0, 20, None, None),
     ]
+
+
+def test_kpi_compile_shows_the_offset_join():
+    out = CliRunner().invoke(build_cli(), [
+        "--specs", str(SHOP_SPECS), "compile", "net_sales", "--dialect", "mariadb",
+        "--compare", "last_year"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    sql = out.output
+    assert "DATE_ADD(cur.period, INTERVAL -1 YEAR)" in sql and "AS net_sales__prior" in sql
+    assert sql.count("SELECT") >= 2 and ";" not in sql  # still one statement

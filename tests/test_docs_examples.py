@@ -316,6 +316,41 @@ def test_command_runs(item, project, servers):
     assert result.stdout.strip() or args[0] == "sync", f"{block.where}: {line} printed nothing"
 
 
+# -- the Python API (docs/python.md) ------------------------------------------------------
+
+API_BLOCKS = [b for b in blocks_of("python") if "kpi_engine.open(" in b.text]
+
+
+@pytest.mark.parametrize("block", API_BLOCKS, ids=lambda b: b.where)
+def test_python_api_block_runs(block, project, monkeypatch, capsys):
+    """Each API example runs in the README's project; one followed by a `kpi eval ...
+    --format json` block must leave in ``result`` exactly the records that command prints."""
+    import json
+
+    from kpi_engine.cli.output import records_json
+
+    monkeypatch.chdir(project)
+    namespace: dict = {}
+    exec(compile(block.text, block.where, "exec"), namespace)  # noqa: S102 - our own doc
+    assert capsys.readouterr().out.strip(), f"{block.where} printed nothing"
+    blocks = code_blocks(block.doc)
+    after = blocks[blocks.index(block) + 1:]
+    same = next((b for b in after[:1] if kind_of(b) == "commands"), None)
+    if same is None:
+        return
+    line = same.text.strip()
+    assert line.startswith("kpi eval ") and line.endswith("--format json"), line
+    printed = kpi(*shlex.split(line)[1:], cwd=project)
+    assert printed.returncode == 0, printed.stderr
+    assert json.loads(records_json(namespace["result"].records)) == json.loads(
+        printed.stdout), f"{block.where}: the API and `{line}` disagree"
+
+
+def test_the_api_example_is_compared_with_the_cli():
+    compared = [b for b in API_BLOCKS if b.doc.name == "python.md"]
+    assert len(compared) >= 2, "docs/python.md lost its examples"
+
+
 # -- links -------------------------------------------------------------------------------
 
 _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")

@@ -174,3 +174,22 @@ def test_kpi_validate_finds_a_drivers_cycle(tmp_path):
         "     drivers: {relation: sum, metrics: [a, discounts]}}\n", encoding="utf-8")
     with pytest.raises(SpecErrors, match=r"drivers cycle: a -> b -> a"):
         load_registry([SHOP_SPECS, tmp_path], include_packs=False)
+
+
+def test_a_metric_without_drivers_by_slice_and_a_ratio_without_shares(shop):
+    kpis = kpi_engine.open(shop)
+    # Orders Jan 300 (web) -> Feb 350: fb's 50 new orders are the whole change.
+    orders = kpis.explain("orders", "2024-02", by="channel")
+    assert orders.tree.drivers == [] and orders.change == 50
+    assert [(s["channel"], s["change"], s["share"]) for s in orders.by["channel"]] == [
+        ("fb", 50, 1.0), ("web", 0, 0.0)]
+    # AOV is a ratio: slices do not add up to the total, so no share is claimed.
+    aov = kpis.explain("aov", "2024-03", vs="2024-02", by="channel")
+    assert aov.change == 20 and not aov.additive
+    assert [(s["channel"], s["value"], s["share"]) for s in aov.by["channel"]] == [
+        ("web", 120, None), ("fb", None, None)]  # fb has no March order: no AOV
+    # A week (ISO, Monday first) against the week before. Visits fall on days 1..28 of
+    # each month, 10,000 = 28 × 357 + 4: days 1-4 get 358, the others 357. 2024-W06 is
+    # Feb 5-11: 7 × 357; W05 is Jan 29 - Feb 4: no visit on Jan 29-31, Feb 1-4 4 × 358.
+    week = kpis.explain("sessions", "2024-W06")
+    assert (week.vs, week.tree.prior, week.tree.value) == ("2024-W05", 4 * 358, 7 * 357)
