@@ -152,6 +152,19 @@ def test_breakdown_bars_are_the_slices_kpi_eval_gives(project, page_en):
     assert 'data-chart="bars-channel_orders"' in tile
 
 
+def test_driver_contributions_add_up_to_the_change(project, page_en):
+    tile = tiles(page_en)["kept_sales"]
+    shown = {k: float(v) for k, v in
+             re.findall(r'<li data-driver="(\w+)" data-contribution="([^"]*)"', tile)}
+    now = eval_json(project, ["kept_sales", "gross_sales", "discounts"], "--compare",
+                    "previous")[0]
+    # a sum: each driver's own change, subtracted drivers with their sign
+    assert shown == pytest.approx({"gross_sales": now["gross_sales__change"],
+                                   "discounts": -now["discounts__change"]})
+    assert sum(shown.values()) == pytest.approx(now["kept_sales__change"])
+    assert 'data-chart="drivers-kept_sales"' in tile
+
+
 def test_user_labels_are_escaped(page_en):
     assert HOSTILE_LABEL not in page_en
     assert "<img src=x" not in page_en

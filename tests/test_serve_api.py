@@ -59,6 +59,10 @@ def test_list_show_compare_check_explain(api):
     explain = api.get("/explain", params={"metric": "aov"}).json()
     assert explain["sources"] == ["orders", "refunds"]
     assert explain["sql"].upper().startswith(("SELECT", "WITH"))
+    assert explain["drivers"] is None
+    tree = api.get("/explain", params={"metric": "kept_sales"}).json()["drivers"]
+    parts = {d["metric"]: d["contribution"] for d in tree["tree"]["drivers"]}
+    assert sum(parts.values()) == pytest.approx(tree["change"]) and tree["vs"] == "2024-02"
 
 
 @pytest.mark.parametrize("params", [

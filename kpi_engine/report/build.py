@@ -57,12 +57,16 @@ def build_report(registry, project, warehouse, names: list[str], window: Window,
 def make_tiles(registry, project, warehouse, names, window, base_request, options,
                scorecard=None):
     from .collect import collect
+    from .drivers import driver_contributions
     from .goals import goals_for
     from .tiles import build_tiles
 
     data = collect(registry, warehouse, names, window, base_request)
     goals, _ = goals_for(registry, project, warehouse, window, scorecard)
-    return build_tiles(registry, names, data, window, options.lang, options.currency, goals)
+    drivers = driver_contributions(registry, project, warehouse, names, window, options.lang,
+                                   options.currency)
+    return build_tiles(registry, names, data, window, options.lang, options.currency, goals,
+                       drivers)
 
 
 def _jsonable(value: Any) -> Any:
@@ -74,7 +78,7 @@ def _jsonable(value: Any) -> Any:
 def _period_label(day: date, grain: str, lang: str, short: bool = False) -> str:
     from babel.dates import format_date
 
-    from ..cli.formatting import _digits, locale_of
+    from ..formatting import _digits, locale_of
 
     if grain == "year":
         pattern = "y"
@@ -88,7 +92,7 @@ def _period_label(day: date, grain: str, lang: str, short: bool = False) -> str:
 def render_page(registry, tiles, window: Window, options: PageOptions) -> str:
     import jinja2
 
-    from ..cli.formatting import is_rtl
+    from ..formatting import is_rtl
     from ..graph import build_graph
     from . import charts
     from .texts import domain_label, text
@@ -109,6 +113,8 @@ def render_page(registry, tiles, window: Window, options: PageOptions) -> str:
             figures[f"spark-{tile.name}"] = charts.sparkline(tile.spark, spark_labels, hover)
         if tile.slices:
             figures[f"bars-{tile.name}"] = charts.bars(tile.slices, tile.slices_text, rtl)
+        if tile.drivers:
+            figures[f"drivers-{tile.name}"] = charts.drivers(tile.drivers, tile.direction, rtl)
         lineages[tile.name] = charts.lineage(graph, tile.name, labels)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kpi_engine.report", "templates"),
@@ -121,7 +127,7 @@ def render_page(registry, tiles, window: Window, options: PageOptions) -> str:
         plotly_js = get_plotlyjs()
     from babel.dates import format_datetime
 
-    from ..cli.formatting import _digits, locale_of
+    from ..formatting import _digits, locale_of
 
     generated = _digits(format_datetime(datetime.now(), "medium", locale=locale_of(lang)),
                         lang)

@@ -40,6 +40,29 @@ def bars(slices: list[tuple[str, float | None]], texts: list[str], rtl: bool) ->
                               side="right" if rtl else "left"))
 
 
+GOOD, BAD, NEUTRAL = "#1a7f37", "#cf222e", "#57606a"
+
+
+def drivers(parts, direction: str, rtl: bool) -> dict:
+    """Each driver's contribution to the change, coloured as the change would be."""
+    import plotly.graph_objects as go
+
+    def colour(amount: float) -> str:
+        if direction == "neutral" or amount == 0:
+            return NEUTRAL
+        return GOOD if (amount > 0) == (direction == "higher_is_better") else BAD
+
+    bar = go.Bar(x=[p.contribution for p in parts], y=[p.label for p in parts],
+                 orientation="h", text=[p.text for p in parts], textposition="auto",
+                 hoverinfo="y+text", marker=dict(color=[colour(p.contribution)
+                                                        for p in parts]))
+    return _figure([bar], height=28 * len(parts) + 16,
+                   xaxis=dict(visible=False, fixedrange=True, autorange="reversed"
+                              if rtl else True),
+                   yaxis=dict(autorange="reversed", automargin=True, fixedrange=True,
+                              side="right" if rtl else "left"))
+
+
 def lineage(graph, name: str, labels: dict[str, str]) -> dict:
     """``name`` and everything it is computed from, one column per step away from it."""
     import networkx as nx

@@ -41,6 +41,7 @@ class Tile:
     more_slices: int = 0
     breakdown_by: tuple[str, ...] = ()
     benchmarks: list[str] = field(default_factory=list)
+    drivers: list = field(default_factory=list)  # drivers.Contribution, vs previous period
     error: str | None = None
 
 
@@ -61,7 +62,7 @@ def _number(value: Any) -> float | None:
 
 
 def _change(kind: str, value: Any, prior: Any, direction: str, lang: str) -> Change:
-    from ..cli.formatting import percent
+    from ..formatting import percent
 
     v, p = _number(value), _number(prior)
     if v is None or p is None:
@@ -76,9 +77,10 @@ def _change(kind: str, value: Any, prior: Any, direction: str, lang: str) -> Cha
 
 
 def build_tiles(registry, names: list[str], data: Collected, window: Window, lang: str,
-                currency: str | None, goals: dict[str, Goal] | None = None) -> list[Tile]:
+                currency: str | None, goals: dict[str, Goal] | None = None,
+                drivers: dict[str, list] | None = None) -> list[Tile]:
     from ..citations import benchmark_text
-    from ..cli.formatting import value_text
+    from ..formatting import value_text
     from ..units import unit_of
 
     tiles = []
@@ -101,6 +103,7 @@ def build_tiles(registry, names: list[str], data: Collected, window: Window, lan
                         lang)]
             tile.spark = [(p.isoformat(), _number(at[p])) for p in window.sparkline]
         tile.goal = (goals or {}).get(name)
+        tile.drivers = (drivers or {}).get(name, [])
         if tile.goal is not None:
             tile.target_text = value_text(tile.goal.target, unit, lang, currency)
         if name in data.slices:

@@ -124,9 +124,10 @@ def create_app(ctx: ServeContext) -> FastAPI:
                       lambda: service.check_scorecard(ctx, scorecard, period, lang))
 
     @app.get("/explain", response_model=models.ExplainOut, responses=ERRORS,
-             summary="How a KPI is computed: definition, lineage, SQL")
-    def explain(metric: Name, lang: Lang = "en"):
-        return cached(("explain", metric, lang),
-                      lambda: service.explain_metric(ctx, metric, lang))
+             summary="How a KPI is computed (definition, lineage, SQL) and, with a driver "
+             "tree, why it moved (kpi explain)")
+    def explain(metric: Name, lang: Lang = "en", period: Period = None):
+        return cached(("explain", metric, lang, period),
+                      lambda: service.explain_metric(ctx, metric, lang, period))
 
     return app

@@ -97,3 +97,4 @@ class ExplainOut(BaseModel):
     sources: list[str]
     edges: list[list[str]]
     sql: str
+    drivers: dict[str, Any] | None = None  # kpi explain's tree, for KPIs with drivers

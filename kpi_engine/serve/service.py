@@ -149,9 +149,11 @@ def check_scorecard(ctx: ServeContext, scorecard: str | None, period: str | None
             "scorecard": scorecard, "items": items}
 
 
-def explain_metric(ctx: ServeContext, name: str, lang: str) -> dict[str, Any]:
-    """How a KPI is computed: its definition, lineage (metrics and sources it reads) and
-    the SQL it compiles to for the warehouse."""
+def explain_metric(ctx: ServeContext, name: str, lang: str,
+                   period: str | None = None) -> dict[str, Any]:
+    """How a KPI is computed: its definition, lineage (metrics and sources it reads), the
+    SQL it compiles to for the warehouse and, for a KPI with a driver tree, why it moved
+    in ``period`` against the period before (``kpi explain``)."""
     from ..compiler.compiler import compile_request
     from ..compiler.request import Request
     from ..graph import build_graph, upstream
@@ -160,8 +162,17 @@ def explain_metric(ctx: ServeContext, name: str, lang: str) -> dict[str, Any]:
     metric = registry.metric(name)
     graph = build_graph(registry)
     above = upstream(graph, metric.name)
+    drivers = None
     with ctx.warehouses.use() as wh:
         dialect, schema = wh.dialect, wh.schema
+        if metric.drivers is not None:
+            from ..explain.tree import explain
+            from ..report.drivers import ConnectedWorkspace, period_text
+            from ..report.window import parse_report_period
+
+            window = parse_report_period(period or ctx.default_period)
+            drivers = explain(ConnectedWorkspace(registry, ctx.project, wh), metric.name,
+                              period_text(window)).to_dict()
     sql = compile_request(registry, Request(
         metrics=(metric.name,), grain="month", timezone=ctx.timezone,
         week_start=ctx.week_start, dialect=dialect, schema=schema,
@@ -175,7 +186,15 @@ def explain_metric(ctx: ServeContext, name: str, lang: str) -> dict[str, Any]:
             "sources": sorted(n.removeprefix("source:") for n in above
                               if n.startswith("source:")),
             "edges": [[a, b] for a, b in sorted(graph.subgraph(above | {metric.name}).edges())],
-            "sql": sql}
+            "sql": sql, "drivers": jsonable_tree(drivers)}
+
+
+def jsonable_tree(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: jsonable_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable_tree(v) for v in value]
+    return jsonable(value)
 
 
 def page(ctx: ServeContext, scorecard: str | None, period: str | None, lang: str) -> str:
