@@ -165,6 +165,22 @@ def test_driver_contributions_add_up_to_the_change(project, page_en):
     assert 'data-chart="drivers-kept_sales"' in tile
 
 
+def test_every_chart_is_a_valid_plotly_figure(page_en):
+    import json
+
+    import plotly.graph_objects as go
+
+    found = 0
+    for block in ("figures", "lineages"):
+        figures = json.loads(html.unescape(re.search(
+            rf'<script type="application/json" id="{block}">(.*?)</script>', page_en,
+            re.S).group(1)))
+        for name, figure in figures.items():
+            go.Figure(figure)  # strict: an unknown property or a bad value raises
+            found += 1
+    assert found > 30
+
+
 def test_user_labels_are_escaped(page_en):
     assert HOSTILE_LABEL not in page_en
     assert "<img src=x" not in page_en

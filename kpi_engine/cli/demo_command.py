@@ -79,8 +79,8 @@ def demo(app: AppContext, warehouse: str, data_dir: str | None, seed: int,
                 click.echo(f"\n{title}")
                 click.echo(table)
             click.echo(LEGEND)
-            click.echo(f"\n{SCORECARD_TITLE}\n{scorecard}")
             click.echo(f"\nReport: {written}")
+            click.echo(f"\n{SCORECARD_TITLE}\n{scorecard}")
             if serve:
                 serve_demo(registry, wh, "127.0.0.1", port, DEMO_CURRENCY, say)
         finally:
