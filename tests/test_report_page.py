@@ -175,7 +175,7 @@ def test_every_chart_is_a_valid_plotly_figure(page_en):
         figures = json.loads(html.unescape(re.search(
             rf'<script type="application/json" id="{block}">(.*?)</script>', page_en,
             re.S).group(1)))
-        for name, figure in figures.items():
+        for figure in figures.values():
             go.Figure(figure)  # strict: an unknown property or a bad value raises
             found += 1
     assert found > 30
