@@ -96,7 +96,8 @@ def read_page(driver) -> dict:
           colour: prev ? getComputedStyle(prev.querySelector('.amount')).color : null,
           status: badge ? badge.dataset.status : null,
           badge: badge ? getComputedStyle(badge).backgroundColor : null,
-          spark: !!t.querySelector('.spark .main-svg'),
+          // a drawn line has a path with points, not only an empty plot area
+          spark: [...t.querySelectorAll('.spark .scatterlayer .point')].length,
           bars: !!t.querySelector('.bars .main-svg'),
         };
       }
@@ -116,7 +117,7 @@ def check_page(driver, expected, lang: str) -> None:
             assert tile["verdict"] == expected["compared"][f"{name}__verdict"], name
             assert tile["colour"] == VERDICT_COLOURS[tile["verdict"]], name
         if value is not None:
-            assert tile["spark"], f"{name}: sparkline not drawn"
+            assert tile["spark"] >= 1, f"{name}: sparkline not drawn"
         if name in expected["targets"]:
             status = expected_status(value, expected["targets"][name],
                                      expected["directions"][name])

@@ -98,8 +98,8 @@ def render_page(registry, tiles, window: Window, options: PageOptions) -> str:
     from .texts import domain_label, text
 
     lang, rtl = options.lang, is_rtl(options.lang)
-    spark_labels = [_period_label(date.fromisoformat(p), window.grain, lang, short=True)
-                    for p, _ in (tiles[0].spark if tiles and tiles[0].spark else [])]
+    spark_labels = [_period_label(p, window.grain, lang, short=True)
+                    for p in window.sparkline]
     figures: dict[str, dict] = {}
     graph = build_graph(registry)
     labels = {n: m.label_in(lang) for n, m in registry.metrics.items()}
@@ -109,12 +109,12 @@ def render_page(registry, tiles, window: Window, options: PageOptions) -> str:
         sections.setdefault(tile.domain, []).append(tile)
         if tile.spark and any(v is not None for _, v in tile.spark):
             hover = [f"{lbl}: {v}" for lbl, (_, v) in zip(spark_labels, tile.spark,
-                                                          strict=False)]
+                                                          strict=True)]
             figures[f"spark-{tile.name}"] = charts.sparkline(tile.spark, spark_labels, hover)
         if tile.slices:
-            figures[f"bars-{tile.name}"] = charts.bars(tile.slices, tile.slices_text, rtl)
+            figures[f"bars-{tile.name}"] = charts.bars(tile.slices, tile.slices_text)
         if tile.drivers:
-            figures[f"drivers-{tile.name}"] = charts.drivers(tile.drivers, tile.direction, rtl)
+            figures[f"drivers-{tile.name}"] = charts.drivers(tile.drivers, tile.direction)
         lineages[tile.name] = charts.lineage(graph, tile.name, labels)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kpi_engine.report", "templates"),

@@ -29,22 +29,21 @@ def sparkline(points: list[tuple[str, float | None]], labels: list[str],
 
 
 def _hbars(labels: list[str], values: list[float | None], texts: list[str],
-           colours: str | list[str], rtl: bool) -> dict:
+           colours: str | list[str]) -> dict:
     bar = dict(type="bar", x=values, y=labels, orientation="h", text=texts,
                textposition="auto", hoverinfo="y+text", marker=dict(color=colours))
+    # Bars grow from the left in every language (a number line), labels on their left;
+    # mirrored axes clipped the labels of right-to-left pages.
     return _figure([bar], height=28 * len(labels) + 16,
-                   xaxis=dict(visible=False, fixedrange=True,
-                              autorange="reversed" if rtl else True),
-                   yaxis=dict(autorange="reversed", automargin=True, fixedrange=True,
-                              side="right" if rtl else "left"))
+                   xaxis=dict(visible=False, fixedrange=True),
+                   yaxis=dict(autorange="reversed", automargin=True, fixedrange=True))
 
 
-def bars(slices: list[tuple[str, float | None]], texts: list[str], rtl: bool) -> dict:
-    return _hbars([label for label, _ in slices], [v for _, v in slices], texts, "#7a9cc6",
-                  rtl)
+def bars(slices: list[tuple[str, float | None]], texts: list[str]) -> dict:
+    return _hbars([label for label, _ in slices], [v for _, v in slices], texts, "#7a9cc6")
 
 
-def drivers(parts, direction: str, rtl: bool) -> dict:
+def drivers(parts, direction: str) -> dict:
     """Each driver's contribution to the change, coloured as the change would be."""
     def colour(amount: float) -> str:
         if direction == "neutral" or amount == 0:
@@ -52,7 +51,7 @@ def drivers(parts, direction: str, rtl: bool) -> dict:
         return GOOD if (amount > 0) == (direction == "higher_is_better") else BAD
 
     return _hbars([p.label for p in parts], [p.contribution for p in parts],
-                  [p.text for p in parts], [colour(p.contribution) for p in parts], rtl)
+                  [p.text for p in parts], [colour(p.contribution) for p in parts])
 
 
 def lineage(graph, name: str, labels: dict[str, str]) -> dict:
