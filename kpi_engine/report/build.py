@@ -138,7 +138,8 @@ def render_page(registry, tiles, window: Window, options: PageOptions) -> str:
         period=window.period.isoformat(), grain=window.grain, generated=generated,
         sections=[(d, domain_label(d, lang), ts) for d, ts in sections.items()],
         raw=_jsonable, figures=figures, lineages=lineages, plotly_js=plotly_js,
-        plotly_src=options.plotly_src, zip=zip)
+        plotly_src=options.plotly_src, zip=zip,
+        digits=lambda n: _digits(str(n), lang))
 
 
 def write_report(path: str | Path, html: str) -> Path:

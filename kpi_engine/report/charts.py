@@ -34,7 +34,11 @@ def _hbars(labels: list[str], values: list[float | None], texts: list[str],
                textposition="auto", hoverinfo="y+text", marker=dict(color=colours))
     # Bars grow from the left in every language (a number line), labels on their left;
     # mirrored axes clipped the labels of right-to-left pages.
+    # Room for the labels reserved up front: plotly measures text in the page's direction,
+    # and on right-to-left pages its automatic margin came out too narrow.
+    room = min(160, 7 * max((len(str(label)) for label in labels), default=4) + 14)
     return _figure([bar], height=28 * len(labels) + 16,
+                   margin=dict(l=room, r=4, t=4, b=4),
                    xaxis=dict(visible=False, fixedrange=True),
                    yaxis=dict(autorange="reversed", automargin=True, fixedrange=True))
 
