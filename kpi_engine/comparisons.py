@@ -13,7 +13,7 @@ from typing import Any
 
 from .compiler.comparison import CHANGE, CHANGE_RATIO, PRIOR
 from .errors import CompileError
-from .periods import parse_period
+from .periods import PERIOD_FORMS, PeriodError, parse_period
 from .vocabulary import WEEKDAYS
 
 COMPARE_WORDS = ("previous", "last_year")
@@ -37,7 +37,12 @@ def compare_step(compare: str, grain: str, since: date | None,
         return 1, grain
     if compare == "last_year":
         return 1, "year"
-    base = parse_period(compare, "--compare")
+    try:
+        base = parse_period(compare, "--compare")
+    except PeriodError:
+        shown = str(compare)[:40]
+        raise CompileError(f"--compare {shown!r} is not previous, last_year or a period "
+                           f"({PERIOD_FORMS}, e.g. 2025-Q4)") from None
     if since is None:
         raise CompileError(f"--compare {compare}: give --since, the start of the period "
                            f"compared with {compare}")
@@ -51,14 +56,19 @@ def compare_step(compare: str, grain: str, since: date | None,
     if truncate(start, grain, week_start) != start:
         raise CompileError(f"--compare {compare}: starts on {base.start}, not at the start "
                            f"of a {grain}; compare {grain}s with a {grain}")
-    periods = 0
-    while shift(start, periods, grain) < first:
-        periods += 1
-        if periods > 100_000:
-            break
-    if periods == 0 or shift(start, periods, grain) != first:
+    periods = _periods_between(start, first, grain)
+    if periods <= 0 or shift(start, periods, grain) != first:
         raise CompileError(f"--compare {compare}: must be a {grain} before --since {since}")
     return periods, grain
+
+
+def _periods_between(start, end, grain: str) -> int:
+    """Whole periods of ``grain`` from ``start`` to ``end`` (both period starts)."""
+    if grain in ("month", "quarter", "year"):
+        months = (end.year - start.year) * 12 + end.month - start.month
+        return months // {"month": 1, "quarter": 3, "year": 12}[grain]
+    seconds = (end - start).total_seconds()
+    return int(seconds // {"hour": 3600, "day": 86400, "week": 7 * 86400}[grain])
 
 
 def verdict(change: Any, direction: str) -> str | None:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from .errors import KpiError
 
-_FORMS = "YYYY, YYYY-Qn, YYYY-MM, YYYY-Www or YYYY-MM-DD"
+PERIOD_FORMS = "YYYY, YYYY-Qn, YYYY-MM, YYYY-Www or YYYY-MM-DD"
 _PATTERNS = [
     ("year", re.compile(r"(\d{4})")),
     ("quarter", re.compile(r"(\d{4})-[Qq]([1-4])")),
@@ -49,7 +49,7 @@ def parse_period(text: str, what: str = "period") -> Period:
         if start.year < 2 or end.year > 9998:
             break
         return Period(raw, grain, start, end)
-    raise PeriodError(f"{what} {shown!r} is not a period: use {_FORMS} (e.g. 2026-Q1)")
+    raise PeriodError(f"{what} {shown!r} is not a period: use {PERIOD_FORMS} (e.g. 2026-Q1)")
 
 
 def _bounds(grain: str, year: int, part: int = 1, day: int = 1) -> tuple[date, date]:

@@ -136,7 +136,8 @@ def test_compare_from_the_cli(shop_url):
     (dict(compare="2024-01"), "give --since"),
     (dict(compare="2024-01-15", since="2024-03-01", grain="month"), "not at the start of a month"),
     (dict(compare="2024-05", since="2024-03-01"), "must be a month before --since"),
-    (dict(compare="yesterday", since="2024-03-01"), "'yesterday' is not a period"),
+    (dict(compare="2024-03", since="2024-03-01"), "must be a month before --since"),
+    (dict(compare="yesterday", since="2024-03-01"), "'yesterday' is not previous, last_year or a period"),
 ])
 def test_bad_comparisons_are_one_clear_error(kpis, options, message):
     with pytest.raises(KpiError, match=message):
