@@ -245,3 +245,16 @@ def test_the_docs_goal_settings_are_valid(tmp_path, monkeypatch):
         checked |= {r.kind for r in routes(project)}
     assert checked == {"net_sales", "sessions", "orders", "cart_abandonment_rate", "slack",
                        "webhook", "email"}
+
+
+def test_a_target_without_data_yet(store):
+    root, url = store
+    result = _check(root, url, as_of=date(2025, 2, 15), targets=[
+        {"metric": "revenue", "period": "2025-Q1", "value": 100,
+         "slice": "channel = 'shop'"},  # no such channel: nothing sold there yet
+        {"metric": "return_rate", "period": "2025-Q1", "value": 0.1,
+         "slice": "channel = 'shop'"}])
+    revenue, rate = result.rows
+    assert (revenue.value, revenue.projection, revenue.status) == (0, 0, "off_track")
+    assert (rate.status, rate.error) == ("error", "no value yet for 2025-Q1")
+    assert result.exit_code == 1

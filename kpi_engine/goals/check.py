@@ -230,6 +230,8 @@ class _Plan:
                     target_value = row.base_value * (1 + target.change)
         row.target = target_value
         adds = accumulates(self.registry, row.metric)
+        if row.value is None and target is not None and adds:
+            row.value = 0.0  # no rows yet: nothing sold so far, not "no target"
         p = pace(row.value, target_value, period, self.as_of, adds,
                  (target.pacing if target else None) or self.settings.pacing,
                  (got.get("ly_to_date"), got.get("ly_whole")))
@@ -241,6 +243,8 @@ class _Plan:
             row.status = ERROR
             row.error = (f"no value for the base period {target.base.label} of the "
                          "relative target" if target.base else "no target value")
+        elif target is not None and row.value is None:
+            row.status, row.error = ERROR, f"no value yet for {period.label}"
         else:
             row.attainment = attainment(p.projection, target_value, row.direction)
             row.status = status_of(row.attainment, self.settings.on_track,
