@@ -4,6 +4,7 @@ DuckDB, and a value for every shipped metric, in a table a manager can read."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,8 +15,10 @@ from kpi_engine.registry import load_registry
 
 
 @pytest.fixture(scope="module")
-def demo_run():
-    result = CliRunner().invoke(build_cli(), ["demo"], catch_exceptions=False)
+def demo_run(tmp_path_factory):
+    report = tmp_path_factory.mktemp("demo-report") / "report.html"
+    result = CliRunner().invoke(build_cli(), ["demo", "--report", str(report)],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result
 
@@ -144,3 +147,15 @@ def test_every_breakdown_marker_names_dimensions_the_metric_has():
     assert {"traffic_share", "tickets_by_category", "product_orders_a"} <= set(marked)
     for name, dims in marked.items():
         compile_request(registry, Request(metrics=(name,), grain="month", dimensions=dims))
+
+
+def test_demo_writes_its_report_and_prints_the_path(demo_run):
+    path = Path(re.search(r"^Report: (.+)$", demo_run.stdout, flags=re.M).group(1))
+    page = path.read_text(encoding="utf-8")
+    registry = load_registry()
+    visible = {n for n, m in registry.metrics.items()
+               if not m.hidden and registry.packs.get(n) == "catalog"}
+    assert set(re.findall(r'<article class="tile[^"]*"\s+id="tile-(\w+)"', page)) == visible
+    assert re.search(r'data-status="(on_track|at_risk|off_track)"', page)  # demo targets
+    assert 'data-chart="bars-traffic_share"' in page  # a share of a total, by channel
+    assert "Plotly.newPlot" in page and "December 2025" in page

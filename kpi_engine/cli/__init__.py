@@ -38,12 +38,13 @@ def build_cli() -> click.Group:
         check_command,
         demo_command,
         explain_command,
+        report_commands,
         run_commands,
         sync_commands,
     )
 
     for module in (catalog_commands, run_commands, explain_command, sync_commands,
-                   demo_command, check_command):
+                   demo_command, check_command, report_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli  # plugins add their commands when asked for (plugin_group.py)

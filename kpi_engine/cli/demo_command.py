@@ -26,9 +26,17 @@ from .output import render_table
 @click.option("--domain", help="Only this domain's KPIs.")
 @click.option("--lang", type=click.Choice(list(LANGS)), default="en", show_default=True,
               help="Language of labels, months and numbers (fa: right to left).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Where to write the HTML report (default: kpi-demo/report-LANG.html in "
+              "the temporary folder).")
+@click.option("--serve", is_flag=True, help="Then serve the report live (kpi serve) until "
+              "Ctrl+C.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of --serve (on 127.0.0.1).")
 @click.pass_obj
 def demo(app: AppContext, warehouse: str, data_dir: str | None, seed: int,
-         domain: str | None, lang: str) -> None:
+         domain: str | None, lang: str, report_path: str | None, serve: bool,
+         port: int) -> None:
     """Build a sample store and print its KPIs by month."""
     from ..demo.generate import generate_demo
     from ..registry import load_registry
@@ -64,13 +72,19 @@ def demo(app: AppContext, warehouse: str, data_dir: str | None, seed: int,
             with _step(say, 4, "checking the store's targets (kpi check)") as done:
                 scorecard = demo_scorecard(registry, wh, lang)
                 done("scorecard ready")
+            from .demo_report import serve_demo, write_demo_report
+
+            written = write_demo_report(registry, wh, lang, report_path, DEMO_CURRENCY)
+            for title, table in tables:
+                click.echo(f"\n{title}")
+                click.echo(table)
+            click.echo(LEGEND)
+            click.echo(f"\nReport: {written}")
+            click.echo(f"\n{SCORECARD_TITLE}\n{scorecard}")
+            if serve:
+                serve_demo(registry, wh, "127.0.0.1", port, DEMO_CURRENCY, say)
         finally:
             wh.close()
-    for title, table in tables:
-        click.echo(f"\n{title}")
-        click.echo(table)
-    click.echo(LEGEND)
-    click.echo(f"\n{SCORECARD_TITLE}\n{scorecard}")
     say(f"done in {time.perf_counter() - t0:.1f}s")
     if failures:
         for name, err in failures:
