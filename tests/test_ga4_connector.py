@@ -184,6 +184,7 @@ def test_context_day_completes_a_session_across_batches(wh, tmp_path):
     assert len(sessions(wh)) == 6
 
 
+@pytest.mark.slow
 def test_kpi_sync_then_eval_by_hand(tmp_path, monkeypatch):
     export = tmp_path / "export"
     write(export, "events_20240301", day1(late=True), "parquet")

@@ -34,9 +34,9 @@ CREATE OR REPLACE TEMP MACRO ga4_path(url) AS
 
 
 def _touch(source: str, medium: str, campaign: str, channel: str = "NULL") -> str:
-    return ("struct_pack(source := CAST({0} AS VARCHAR), medium := CAST({1} AS VARCHAR), "
-            "campaign := CAST({2} AS VARCHAR), channel := CAST({3} AS VARCHAR))"
-            ).format(source, medium, campaign, channel)
+    return (f"struct_pack(source := CAST({source} AS VARCHAR), "
+            f"medium := CAST({medium} AS VARCHAR), campaign := CAST({campaign} AS VARCHAR), "
+            f"channel := CAST({channel} AS VARCHAR))")
 
 
 def sessions_query(events_sql: str) -> str:
