@@ -39,16 +39,25 @@ def sync(app: AppContext, connector: str, warehouse: str | None, settings: tuple
 
     connector_class(connector)  # unknown connector: fail before connecting
     merged = {**app.project.connector_settings(connector), **parse_settings(settings)}
+    from .sync_progress import progress_for, summary_lines
+
     wh = app.connect(warehouse, create=True)
-    log = None if quiet else (lambda msg: click.echo(msg, err=True))
+    progress = progress_for(connector, quiet)
     try:
-        report = run_sync(connector, wh, merged, full_refresh=full_refresh, log=log)
+        if progress is None:
+            report = run_sync(connector, wh, merged, full_refresh=full_refresh)
+        else:
+            with progress:
+                report = run_sync(connector, wh, merged, full_refresh=full_refresh,
+                                  log=progress.log, on_page=progress)
     finally:
         wh.close()
     total = sum(report.rows.values()) if hasattr(report, "rows") else 0
     click.echo(f"Synced {connector} into {redact_url(app.warehouse_url(warehouse))}: "
                f"{total:,} rows" + "".join(f", {t} {n:,}{report.changes(t)}" for t, n in
                                           sorted(getattr(report, "rows", {}).items())))
+    if progress is not None and report.rows:
+        click.echo("\n".join(summary_lines(report)), err=True)
 
 
 @click.command()
