@@ -60,6 +60,7 @@ class GoogleAdsConnector(HttpConnector):
 
     def read_http(self, http: HttpClient, context: SyncContext) -> Iterator[Page]:
         s = self.settings
+        saved = context.cursors.get(STREAM) or ""  # never moved back by a re-read
         start = first_day(context, STREAM, attribution_days=s.attribution_days,
                           start_date=s.start_date, initial_days=s.initial_days)
         url = f"/{s.api_version}/customers/{s.customer_id}/googleAds:searchStream"
@@ -77,7 +78,7 @@ class GoogleAdsConnector(HttpConnector):
                     for batch in batches for r in _results(response, batch)]
             # The window is complete: its last day is where the next sync looks back from.
             yield page("ad_spend", totals.rows(keys), stream=STREAM,
-                       cursor=until.isoformat(), response=response)
+                       cursor=max(until.isoformat(), saved), response=response)
 
     def _add(self, totals: DailyTotals, response: HttpResponse, result: Any):
         if not isinstance(result, dict):

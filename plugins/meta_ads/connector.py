@@ -72,6 +72,7 @@ class MetaAdsConnector(HttpConnector):
 
     def read_http(self, http: HttpClient, context: SyncContext) -> Iterator[Page]:
         s = self.settings
+        saved = context.cursors.get(STREAM) or ""  # never moved back by a re-read
         start = first_day(context, STREAM, attribution_days=s.attribution_days,
                           start_date=s.start_date, initial_days=s.initial_days)
         path = f"/{s.api_version}/act_{s.account_id}/insights"
@@ -85,7 +86,7 @@ class MetaAdsConnector(HttpConnector):
             for response in http.paginate(InsightsPaginator(path, params), stream=STREAM):
                 keys = [self._add(totals, response, r) for r in response.get("data", list)]
                 yield page("ad_spend", totals.rows(keys), stream=STREAM, response=response)
-            yield Page("ad_spend", [], stream=STREAM, cursor=until.isoformat())
+            yield Page("ad_spend", [], stream=STREAM, cursor=max(until.isoformat(), saved))
 
     def _add(self, totals: DailyTotals, response: HttpResponse, row: Any):
         if not isinstance(row, dict) or not row.get("date_start") or not row.get(
