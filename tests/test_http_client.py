@@ -315,3 +315,46 @@ def test_stream_json_lines_names_a_bad_line(server):
         with pytest.raises(ResponseError, match="stream 'orders_bulk', page 1 .*: line 3 "
                                                 "is not JSON"):
             next(lines)
+
+
+def test_a_request_marked_not_to_retry_fails_at_once(server):
+    server.add("POST", "/graphql.json", {"data": {}})
+    server.fail("server_error", status=502)
+    with client(server) as http, pytest.raises(HttpError, match=r"never retried\); last "
+                                                                 "problem: HTTP 502"):
+        http.post("/graphql.json", json={"query": "mutation { bulkOperationRunQuery }"},
+                  retry=False)
+    assert len(server.requests) == 1
+
+
+def test_replay_server_routes_by_query_with_a_wildcard_fallback(server):
+    server.add("*", "*", lambda request: Reply.json({"fallback": request.path}, 404))
+    server.add("GET", "/orders", {"page": "any"})
+    server.add("GET", "/orders", {"page": "two"}, query={"page": 2})
+    server.add("GET", "/orders", {"page": "two, open"}, query={"page": 2, "status": "open"})
+    with client(server) as http:
+        assert http.get("/orders", params={"page": 1}).json() == {"page": "any"}
+        assert http.get("/orders", params={"page": 2}).json() == {"page": "two"}
+        assert http.get("/orders", params={"status": "open", "page": 2}).json() == {
+            "page": "two, open"}
+        with pytest.raises(HttpError, match="HTTP 404 .*fallback.*/nowhere"):
+            http.get("/nowhere")
+    assert [r.query for r in server.requests_to("/orders")] == [
+        {"page": "1"}, {"page": "2"}, {"status": "open", "page": "2"}]
+
+
+def test_credentials_are_not_sent_to_another_host(server):
+    """A bulk download on cloud storage gets no API token; next pages on the API do."""
+    with ReplayServer() as storage:
+        storage.add("GET", "/bulk/123.jsonl", Reply(200, b'{"id": 1}\n'))
+        server.add("GET", "/orders", Reply.json([], headers={
+            "Link": f'<{server.url}/orders?page_info=2>; rel="next"'}))
+        server.add("GET", "/orders", [], query={"page_info": "2"})
+        with client(server, headers={"X-Shopify-Access-Token": "shpat_x"},
+                    auth=("user", "pw")) as http:
+            assert list(http.stream_lines(f"{storage.url}/bulk/123.jsonl")) == ['{"id": 1}']
+            assert len(list(http.paginate(LinkHeaderPaginator("/orders"), stream="o"))) == 2
+        sent = storage.requests[0].headers
+    assert "x-shopify-access-token" not in sent and "authorization" not in sent
+    assert all(r.headers["x-shopify-access-token"] == "shpat_x" and
+               r.headers["authorization"].startswith("Basic ") for r in server.requests)

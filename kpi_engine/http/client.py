@@ -52,6 +52,9 @@ class Request:
     params: Mapping[str, Any] | None = None
     json: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # False for a request that must not be sent twice (a mutation that starts a job):
+    # any failure is then reported at once.
+    retry: bool = True
 
 
 class HttpClient:
@@ -78,6 +81,10 @@ class HttpClient:
         self._http = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=all_headers,
                                   auth=auth, timeout=httpx.Timeout(timeout),
                                   follow_redirects=True)
+        self._origin = _origin(httpx.URL(base_url))
+        # For URLs on other hosts (a bulk download on cloud storage): no credentials.
+        self._foreign = httpx.Client(headers={"User-Agent": all_headers["User-Agent"]},
+                                     timeout=httpx.Timeout(timeout), follow_redirects=True)
 
     def __enter__(self) -> HttpClient:
         return self
@@ -87,6 +94,7 @@ class HttpClient:
 
     def close(self) -> None:
         self._http.close()
+        self._foreign.close()
 
     # -- simple requests ---------------------------------------------------------------------
     def get(self, url: str, *, params: Mapping[str, Any] | None = None, stream: str = "",
@@ -95,13 +103,14 @@ class HttpClient:
                          page=page)
 
     def post(self, url: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
-             stream: str = "", page: int = 1) -> HttpResponse:
-        return self.send(Request("POST", url, params, json), stream=stream, page=page)
+             stream: str = "", page: int = 1, retry: bool = True) -> HttpResponse:
+        return self.send(Request("POST", url, params, json, retry=retry), stream=stream,
+                         page=page)
 
     def send(self, request: Request, *, stream: str = "", page: int = 1) -> HttpResponse:
         """Send with retries; the 2xx response, read whole (one page), or an HttpError."""
-        raw, info = self._send(request, stream, page, streamed=False)
-        return self._accept(raw, info)
+        raw, info, checked = self._send(request, stream, page, streamed=False)
+        return self._accept(checked or self._wrap(raw, info))
 
     # -- pages ------------------------------------------------------------------------------
     def paginate(self, paginator: Any, *, stream: str) -> Iterator[HttpResponse]:
@@ -123,7 +132,7 @@ class HttpClient:
         """The body of a (large) download line by line, never held whole in memory (a
         Shopify bulk operation's JSONL). Failures before the body starts are retried; a
         connection lost mid-body is one HttpError (the caller's pages so far stand)."""
-        raw, info = self._send(Request(method, url, params), stream, 1, streamed=True)
+        raw, info, _ = self._send(Request(method, url, params), stream, 1, streamed=True)
         try:
             if raw.status_code >= 300:
                 raw.read()
@@ -151,11 +160,23 @@ class HttpClient:
                 raise ResponseError(self.redactor.text(
                     f"{info.where()}: line {number} is not JSON ({exc})")) from None
 
+    def _client_for(self, url: str) -> httpx.Client:
+        """The API's client (its headers and auth) for its own host; a bare one for an
+        absolute URL elsewhere, so a token is never sent to a third party."""
+        if "://" not in url:
+            return self._http
+        try:
+            target = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError):
+            return self._foreign
+        return self._http if _origin(target) == self._origin else self._foreign
+
     # -- the retry loop ---------------------------------------------------------------------
     def _send(self, request: Request, stream: str, page: int, *, streamed: bool
-              ) -> tuple[httpx.Response, RequestInfo]:
-        built = self._http.build_request(request.method, request.url, params=request.params,
-                                         json=request.json, headers=dict(request.headers))
+              ) -> tuple[httpx.Response, RequestInfo, HttpResponse | None]:
+        http = self._client_for(request.url)
+        built = http.build_request(request.method, request.url, params=request.params,
+                                   json=request.json, headers=dict(request.headers))
         info = RequestInfo(self.connector, stream or "-", page,
                            self.redactor.url(str(built.url)))
         started = monotonic()
@@ -166,7 +187,7 @@ class HttpClient:
             wait_at_least: float | None = None
             try:
                 self.requests_sent += 1
-                raw = self._http.send(built, stream=streamed)
+                raw = http.send(built, stream=streamed)
             except httpx.TimeoutException as exc:
                 problem = f"timed out ({_describe(exc)})"
             except httpx.TransportError as exc:
@@ -181,15 +202,17 @@ class HttpClient:
                     raw.close()
                     raise self._status_error(raw, info)
                 elif streamed or self.retry_hook is None:
-                    return raw, info
+                    return raw, info, None
                 else:
                     raw.read()
                     checked = self._wrap(raw, info)
                     wait_at_least = self.retry_hook(checked)
                     if wait_at_least is None:
-                        return raw, info
+                        return raw, info, checked
                     problem = "throttled by the API"
             attempt += 1
+            if not request.retry:
+                self._give_up(info, problem, "1 attempt (this request is never retried)")
             wait = self.policy.backoff(attempt, wait_at_least)
             spent = monotonic() - started
             if attempt > self.policy.retries_per_request:
@@ -203,12 +226,10 @@ class HttpClient:
             self.retries += 1
             self.sleep(wait)
             # Rebuilt: an httpx request's streamed body cannot be sent twice.
-            built = self._http.build_request(request.method, request.url,
-                                             params=request.params, json=request.json,
-                                             headers=dict(request.headers))
+            built = http.build_request(request.method, request.url, params=request.params,
+                                       json=request.json, headers=dict(request.headers))
 
-    def _accept(self, raw: httpx.Response, info: RequestInfo) -> HttpResponse:
-        response = self._wrap(raw, info)
+    def _accept(self, response: HttpResponse) -> HttpResponse:
         if self.pause_hook is not None:
             pause = self.pause_hook(response)
             if pause and pause > 0:
@@ -240,6 +261,10 @@ class HttpClient:
         if self.deadline is not None and monotonic() > self.deadline:
             raise HttpError(self.redactor.text(f"{info.where()}: the sync's time limit "
                                                "was reached"))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
 
 
 def _describe(exc: BaseException) -> str:

@@ -137,7 +137,8 @@ class ReplayServer:
             query: Mapping[str, Any] | None = None) -> None:
         """Serve ``reply`` (a Reply, a function of the request, or JSON data) for requests
         with this method and path whose query contains ``query``; of several routes the
-        one naming most query parameters wins, then the one added last."""
+        one naming most query parameters wins, then the one added last. ``"*"`` as method
+        or path matches any (a fallback: exact routes win)."""
         if not isinstance(reply, Reply) and not callable(reply):
             reply = Reply.json(reply)
         with self._lock:
@@ -205,9 +206,10 @@ class ReplayServer:
     def _route(self, request: RecordedRequest) -> _Route | None:
         best, best_score = None, -1
         for index, route in enumerate(self._routes):
-            if route.method == request.method and route.path == request.path \
+            if route.method in ("*", request.method) and route.path in ("*", request.path) \
                     and _contains(request.query, route.query):
-                score = len(route.query) * 100_000 + index
+                exact = (route.method != "*") + (route.path != "*")
+                score = exact * 10**9 + len(route.query) * 100_000 + index
                 if score > best_score:
                     best, best_score = route, score
         return best
