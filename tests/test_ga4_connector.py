@@ -3,6 +3,7 @@ a real DuckDB file -> `kpi eval` of the catalog's traffic KPIs, worked out by ha
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from datetime import UTC, datetime
@@ -154,9 +155,13 @@ def test_sessions_columns_from_the_export(wh, tmp_path):
     export = tmp_path / "export"
     write(export, "events_20240301", day1(late=True))
     write(export, "events_20240302", day2())
-    write(export, "events_20240303", day3())
+    plain = write(export, "events_20240303", day3())
+    # A day may come gzipped (BigQuery's extract with compression).
+    (export / "events_20240303.jsonl.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
     run_sync("ga4", wh, {"path": str(export)})
     got = sessions(wh)
+    assert len(got) == 6
     assert got[key(A, S1)] == (
         datetime(2024, 3, 1, 8), 30.0, 2, True, True, "google", "organic", "Organic Search",
         None, "mobile", "DE", "/", False, False, False, Decimal("0"))
