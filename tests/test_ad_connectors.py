@@ -4,8 +4,10 @@ ROAS worked out by hand."""
 
 from __future__ import annotations
 
+import csv
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -24,6 +26,7 @@ from .ads_api import (
     META_PATH,
     META_SPEND,
     META_VALUE,
+    google_result,
     serve_google,
     serve_meta,
     time_range,
@@ -224,3 +227,39 @@ def test_kpi_sync_then_cac_and_roas_by_hand(tmp_path, monkeypatch):
     # New customers c1..c4 (c5's only order was cancelled); marketing expenses 100.
     assert row["cac"] == pytest.approx((spend + 100) / 4)
     assert row["roas"] == pytest.approx((GOOGLE_VALUE + META_VALUE) / spend)
+
+
+ADS_SAMPLES = Path(__file__).parent.parent.parent / "shared" / "samples" / "ads"
+
+
+@pytest.mark.skipif(not ADS_SAMPLES.is_dir(), reason="../shared/samples not present")
+def test_google_ads_figures_of_fivetran_campaign_stats(wh):
+    """Real figures: fivetran/dbt_google_ads' campaign_stats seed (Apache-2.0, see
+    ../shared/samples/README.txt), one API result per seed row, replayed as searchStream."""
+    folder = ADS_SAMPLES / "google_ads"
+    with (folder / "campaign_history_data.csv").open(encoding="utf-8-sig") as fh:
+        campaigns = {r["id"]: r for r in csv.DictReader(fh)}
+    with (folder / "campaign_stats_data.csv").open(encoding="utf-8-sig") as fh:
+        stats = list(csv.DictReader(fh))
+    days: dict[str, list] = {}
+    for r in stats:
+        campaign = campaigns[r["id"]]
+        result = google_result(r["date"], r["id"], campaign["name"],
+                               campaign["advertising_channel_type"],
+                               clicks=int(r["clicks"]), impressions=int(r["impressions"]),
+                               conversions=float(r["conversions"]),
+                               value=float(r["conversions_value"]))
+        result["metrics"]["costMicros"] = r["cost_micros"]
+        days.setdefault(r["date"], [[]])[0].append(result)
+    with ReplayServer() as server:
+        serve_google(server, days)
+        run_sync("google_ads", wh, google_settings(
+            server, start_date=min(days), end_date=max(days), window_days=31))
+    got = ad_rows(wh, "google_ads")
+    assert len(got) == len(stats) == 16
+    for r in stats:
+        row = got[(r["date"], campaigns[r["id"]]["name"])]
+        assert row[:4] == ("search", Decimal(r["cost_micros"]) / 1_000_000,
+                           int(r["impressions"]), int(r["clicks"]))
+    assert sum(v[1] for v in got.values()) == sum(
+        Decimal(r["cost_micros"]) for r in stats) / 1_000_000
