@@ -115,6 +115,7 @@ reader = "read_parquet" if fmt == "parquet" else "read_json"
 files = sorted(str(p) for p in __import__("pathlib").Path(folder).glob("events_*"))
 con = duckdb.connect()
 con.execute("SET memory_limit = '512MB'")
+con.execute("SET enable_progress_bar = false")
 extra = "" if fmt == "parquet" else ", format = 'newline_delimited'"
 print(con.execute(f"SELECT count(*) FROM {reader}(?{extra})", [files]).fetchone()[0])
 """
