@@ -68,6 +68,27 @@ def test_kpi_plugins_lists_the_installed_example(installed_example, tmp_path):
 
     connectors = {c["name"]: c for c in json.loads(result.stdout)["connectors"]}
     assert connectors["example_shop"]["tables"] == ["orders", "order_lines", "customers"]
+    settings = {s["name"]: s for s in connectors["example_shop"]["settings"]}
+    assert settings["api_token"] == {
+        "name": "api_token", "type": "SecretStr", "required": True, "default": None,
+        "secret": True, "env": "KPI_EXAMPLE_SHOP_API_TOKEN", "description": ""}
+    assert settings["base_url"]["default"] == "https://api.example-shop.test"
+    assert settings["lookback_minutes"]["default"] == 60
+
+
+def test_kpi_sync_help_lists_the_connectors_settings():
+    from click.testing import CliRunner
+
+    from kpi_engine.cli import build_cli
+
+    result = CliRunner().invoke(build_cli(), ["sync", "example_shop", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Settings of example_shop" in text
+    assert "api_token SecretStr, required; secret: set KPI_EXAMPLE_SHOP_API_TOKEN or " \
+           "${VAR} in kpi.yaml" in text
+    assert "base_url str, default https://api.example-shop.test. The API's address" in text
+    assert "Settings of" not in CliRunner().invoke(build_cli(), ["sync", "--help"]).output
 
 
 def test_kpi_sync_shows_progress_lines_and_a_summary_per_table(tmp_path, monkeypatch):

@@ -43,10 +43,13 @@ def test_retries_429_and_5xx_then_succeeds(server):
     server.add("GET", "/orders", {"orders": [1, 2]})
     server.fail("rate_limit", retry_after="0")
     server.fail("server_error", status=502)
-    with client(server) as http:
-        response = http.get("/orders", stream="orders")
+    said: list[str] = []
+    with client(server, log=said.append) as http:
+        response = http.get("/orders", stream="orders", page=4)
     assert response.get("orders", list) == [1, 2]
     assert len(server.requests_to("/orders")) == 3 and http.retries == 2
+    assert [line.split(" in ")[0] for line in said] == [
+        "orders page 4: HTTP 429; retry 1", "orders page 4: HTTP 502; retry 2"]
 
 
 def test_retry_after_is_waited_for(server):
@@ -358,3 +361,14 @@ def test_credentials_are_not_sent_to_another_host(server):
     assert "x-shopify-access-token" not in sent and "authorization" not in sent
     assert all(r.headers["x-shopify-access-token"] == "shpat_x" and
                r.headers["authorization"].startswith("Basic ") for r in server.requests)
+
+
+def test_a_retry_after_beyond_the_time_limit_gives_up_without_waiting(server):
+    server.add("GET", "/x", {})
+    server.fail("rate_limit", retry_after="120")
+    policy = RetryPolicy(retries_per_request=5, time_limit=30, initial_delay=0.01)
+    slept: list[float] = []
+    with client(server, policy=policy, sleep=slept.append) as http, \
+            pytest.raises(HttpError, match=r"retry time limit 30s\); last problem: HTTP 429"):
+        http.get("/x", stream="orders")
+    assert slept == [] and len(server.requests) == 1

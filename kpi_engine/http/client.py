@@ -65,7 +65,8 @@ class HttpClient:
                  timeout: float = 30.0, policy: RetryPolicy | None = None,
                  redactor: Redactor | None = None, retry_hook: RetryHook | None = None,
                  pause_hook: PauseHook | None = None, deadline: float | None = None,
-                 sleep: Callable[[float], None] = time.sleep, user_agent: str | None = None):
+                 sleep: Callable[[float], None] = time.sleep, user_agent: str | None = None,
+                 log: Callable[[str], None] | None = None):
         self.connector = connector
         self.policy = policy or RetryPolicy()
         self.budget = RetryBudget(self.policy.retry_budget)
@@ -74,6 +75,7 @@ class HttpClient:
         self.pause_hook = pause_hook
         self.deadline = deadline  # time.monotonic() after which the sync gives up
         self.sleep = sleep
+        self.log = log  # told about each retry and its wait (the sync's progress lines)
         self.requests_sent = 0
         self.retries = 0
         all_headers = {"User-Agent": user_agent or "kpi-engine", "Accept": "application/json"}
@@ -224,6 +226,10 @@ class HttpClient:
                 self._give_up(info, problem, f"the sync's retry budget of "
                                              f"{self.budget.total} retries is spent")
             self.retries += 1
+            if self.log is not None:
+                self.log(self.redactor.text(
+                    f"{info.stream} page {info.page}: {problem}; retry {attempt} in "
+                    f"{wait:.1f}s"))
             self.sleep(wait)
             # Rebuilt: an httpx request's streamed body cannot be sent twice.
             built = http.build_request(request.method, request.url, params=request.params,

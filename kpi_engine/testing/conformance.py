@@ -13,6 +13,8 @@ folder)``. The checks:
   run again, gives exactly the tables of one uninterrupted sync;
 - ``second_sync_writes_nothing``: a second sync of unchanged data inserts and updates
   nothing;
+- ``retries``: a 429, a 500, a dropped connection and a stalled answer on the way are
+  retried, and the tables equal those of an undisturbed sync;
 - ``malformed_page``: a truncated body and an HTML error page each give one clear error
   line naming the connector, stream and page, and leave tables and cursors unchanged.
 
@@ -333,6 +335,38 @@ def check_second_sync_writes_nothing(case: ConnectorCase, folder: Path) -> None:
     _check(before == after, f"{case.connector}: a second sync changed the tables")
 
 
+def check_retries(case: ConnectorCase, folder: Path) -> None:
+    """A 429 with Retry-After, a 500, a stalled answer and a dropped connection along the
+    way are retried: the tables equal those of an undisturbed sync."""
+    with ReplayServer() as server:
+        case.serve(server, case.few_pages)
+        calm = _fresh(folder, "calm")
+        sync_in_process(case, server, calm)
+        expected = tables_of(case, calm)
+        server.clear()
+        case.serve(server, case.few_pages)
+        # One after the other on the second request: its page is retried four times.
+        for kind in ("rate_limit", "server_error", "disconnect", "timeout"):
+            server.fail(kind, skip=1, retry_after="0", status=500, seconds=1.0)
+        stormy = _fresh(folder, "stormy")
+        settings = {**case.all_settings(server), "timeout_seconds": 0.5}
+        from ..sync.engine import run_sync
+        from ..warehouses.connect import connect
+
+        wh = connect(stormy, create=True)
+        try:
+            run_sync(case.connector, wh, settings)
+        except KpiError as exc:
+            raise ConformanceError(f"{case.connector}: a sync with retryable failures "
+                                   f"failed: {exc}") from None
+        finally:
+            wh.close()
+        left = server.faults_left()
+    _check(tables_of(case, stormy) == expected, f"{case.connector}: a sync with retried "
+           "failures gave other tables than an undisturbed one")
+    _check(not left, f"{case.connector}: {left} fault(s) never met: serve more pages")
+
+
 def check_malformed_page(case: ConnectorCase, folder: Path) -> None:
     for kind in ("truncated", "html"):
         with ReplayServer() as server:
@@ -362,6 +396,7 @@ CHECKS = {
     "bounded_memory": check_bounded_memory,
     "kill_and_resume": check_kill_and_resume,
     "second_sync_writes_nothing": check_second_sync_writes_nothing,
+    "retries": check_retries,
     "malformed_page": check_malformed_page,
 }
 SLOW_CHECKS = {"secrets_never_printed", "kill_and_resume",  # run kpi processes
@@ -398,6 +433,9 @@ class ConnectorConformance:
 
     def test_second_sync_writes_nothing(self, tmp_path):
         check_second_sync_writes_nothing(self.case, tmp_path)
+
+    def test_retries(self, tmp_path):
+        check_retries(self.case, tmp_path)
 
     def test_malformed_page(self, tmp_path):
         check_malformed_page(self.case, tmp_path)

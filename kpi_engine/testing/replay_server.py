@@ -171,6 +171,11 @@ class ReplayServer:
                                        {k: str(v) for k, v in (query or {}).items()}, skip,
                                        times, retry_after, status, seconds))
 
+    def faults_left(self) -> int:
+        """Injected failures not yet served."""
+        with self._lock:
+            return sum(f.times for f in self._faults)
+
     def release(self) -> None:
         """Let requests caught by ``hold`` go on."""
         self._release.set()
