@@ -21,7 +21,9 @@ class Ga4Settings(ConnectorSettings):
     - ``memory_limit``: DuckDB's memory limit while sessionising (it spills beyond it).
     """
 
-    path: Path
-    lookback_days: int = Field(3, ge=0, le=60)
-    days_per_batch: int = Field(7, ge=1, le=366)
+    path: Path = Field(description="Folder of events_YYYYMMDD export files, or one file.")
+    lookback_days: int = Field(3, ge=0, le=60, description="Days before the last loaded "
+                               "day that every sync reads again (late events).")
+    days_per_batch: int = Field(7, ge=1, le=366,
+                                description="Days sessionised by one DuckDB query.")
     memory_limit: str = Field("512MB", pattern=r"^\d{1,6}(\.\d+)?\s?(KB|MB|GB|KiB|MiB|GiB)$")

@@ -31,10 +31,12 @@ class GoogleAdsSettings(HttpSettings):
     login_customer_id: str | None = None
     developer_token: SecretStr | None = None
     access_token: SecretStr | None = None
-    report_csv: Path | None = None
+    report_csv: Path | None = Field(None, description=(
+        "A campaign report by day exported from the UI (file or folder): no API call."))
     # Google Ads credits conversions to the day of the click for as long as each
     # conversion action's window (30 days by default): re-read that many days each sync.
-    attribution_days: int = Field(30, ge=0, le=90)
+    attribution_days: int = Field(30, ge=0, le=90, description=(
+        "Attribution window: days before the last loaded day asked for again."))
     window_days: int = Field(30, ge=1, le=366)
     initial_days: int = Field(90, ge=1, le=3660)
     end_date: date | None = None  # last day asked for (default: today); for backfills

@@ -23,10 +23,12 @@ class MetaAdsSettings(HttpSettings):
     api_version: str = Field("v19.0", pattern=r"^v\d{1,3}\.\d{1,2}$")
     account_id: str | None = None
     access_token: SecretStr | None = None
-    report_csv: Path | None = None
+    report_csv: Path | None = Field(None, description=(
+        "An Ads Manager export by day (file or folder): no API call."))
     # The attribution window the conversions are counted in (sent as
     # action_attribution_windows); Meta's default setting is 7-day click or 1-day view.
-    attribution_windows: list[str] = ["7d_click", "1d_view"]
+    attribution_windows: list[str] = Field(["7d_click", "1d_view"], description=(
+        "The attribution window conversions are counted in (action_attribution_windows)."))
     # Which action type counts as a purchase: the first one a row has.
     purchase_actions: list[str] = ["omni_purchase", "purchase",
                                    "offsite_conversion.fb_pixel_purchase"]
@@ -34,7 +36,8 @@ class MetaAdsSettings(HttpSettings):
     campaign_type: str = "social"
     page_size: int = Field(100, ge=1, le=500)
     # Meta keeps crediting conversions to past days for up to 28 days.
-    attribution_days: int = Field(28, ge=0, le=90)
+    attribution_days: int = Field(28, ge=0, le=90, description=(
+        "Days before the last loaded day asked for again (Meta revises up to 28)."))
     window_days: int = Field(7, ge=1, le=90)
     initial_days: int = Field(90, ge=1, le=1100)
     end_date: date | None = None  # last day asked for (default: today); for backfills
