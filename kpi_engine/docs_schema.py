@@ -148,7 +148,7 @@ CANONICAL_MEANINGS: dict[str, dict[str, str]] = {
         "date": "Day of the figures (store timezone).",
         "platform": "Ad platform: google_ads, facebook_ads, tiktok, an affiliate network ...",
         "campaign": "Campaign name, as in the visits' utm_campaign.",
-        "campaign_type": "search, display, social, affiliate or email.",
+        "campaign_type": "search, display, social, video, shopping, affiliate or email.",
         "spend": "Money spent (affiliates: commission owed).",
         "impressions": "Times the ads were shown.",
         "clicks": "Clicks on the ads.",

@@ -88,7 +88,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     _t("ad_spend", "day x platform x campaign", ("date", "platform", "campaign"),
        f"date:date platform campaign campaign_type spend:{_MONEY} impressions:integer "
        f"clicks:integer conversions:float conversion_value:{_MONEY}",
-       "campaign_type is search, display, social, affiliate or email."),
+       "campaign_type is search, display, social, video, shopping, affiliate or email."),
     _t("email_campaigns", "day x campaign", ("date", "campaign"),
        "date:date campaign sent:integer delivered:integer opens:integer clicks:integer "
        "unsubscribes:integer"),

@@ -1,0 +1,136 @@
+"""The ``ga4`` connector: GA4 BigQuery export files (JSON Lines, Parquet) -> sessions.
+
+Sessions are built set-based by one DuckDB query per batch of days; Python only hands the
+resulting session rows to the engine, a page at a time.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from kpi_engine.connectors import Connector, Page, SyncContext
+from kpi_engine.errors import SyncError
+
+from .countries import country_codes
+from .export_files import (
+    ExportDay,
+    days_to_read,
+    find_days,
+    fingerprint,
+    make_cursor,
+    read_cursor,
+)
+from .export_schema import json_columns, json_select, needed_paths, parquet_paths, parquet_select
+from .sessions_sql import MACROS, sessions_query
+from .settings import Ga4Settings
+
+STREAM = "events"
+PAGE_ROWS = 50_000
+
+
+class Ga4Connector(Connector):
+    name = "ga4"
+    description = "Google Analytics 4 BigQuery export files (events_YYYYMMDD) into sessions"
+    settings_model = Ga4Settings
+    tables = ("sessions",)
+    # The export folder is one snapshot: its sessions and the cursor commit together.
+    atomic = True
+    settings: Ga4Settings
+
+    def read(self, context: SyncContext) -> Iterator[Page]:
+        days = find_days(self.settings.path)
+        through, seen = read_cursor(context.cursors.get(STREAM))
+        chosen = days_to_read(days, through, self.settings.lookback_days)
+        if not chosen:
+            context.progress("ga4: no export days found")
+            return
+        files = fingerprint(days, chosen)
+        if files == seen:
+            context.progress(f"ga4: export unchanged since the last sync (days from "
+                             f"{chosen[0]} on); nothing to rebuild")
+            return
+        cursor = make_cursor(max(days), files)
+        batches = _batches(chosen, self.settings.days_per_batch)
+        with tempfile.TemporaryDirectory(prefix="kpi-ga4-") as spill:
+            con = _connect(self.settings.memory_limit, spill)
+            try:
+                for number, batch in enumerate(batches, 1):
+                    context.progress(f"ga4: sessionising {batch[0]}..{batch[-1]}")
+                    last = number == len(batches)
+                    yield from self._batch_pages(con, days, batch, cursor if last else None)
+            finally:
+                con.close()
+
+    def _batch_pages(self, con: Any, days: dict[date, ExportDay], batch: list[date],
+                     cursor: str | None) -> Iterator[Page]:
+        context_day = batch[0] - timedelta(days=1)
+        read = [days[d] for d in ([context_day] if context_day in days else []) + batch]
+        events_sql, params = _events_relation(read)
+        params.append(batch[0].strftime("%Y%m%d"))
+        try:
+            result = con.execute(sessions_query(events_sql), params)
+            columns = [d[0] for d in result.description]
+            while True:
+                chunk = result.fetchmany(PAGE_ROWS)
+                if not chunk:
+                    break
+                rows = [dict(zip(columns, values, strict=True)) for values in chunk]
+                yield Page("sessions", rows, stream=STREAM)
+        except _duckdb_error() as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SyncError(f"ga4: cannot read the export of {batch[0]}..{batch[-1]} "
+                            f"({', '.join(str(f) for d in read for f in d.files[:1])}, ...): "
+                            f"{first}") from None
+        # The cursor goes with the last page; an empty one if the days had no sessions.
+        if cursor is not None:
+            yield Page("sessions", [], stream=STREAM, cursor=cursor)
+
+
+def _batches(chosen: list[date], size: int) -> list[list[date]]:
+    return [chosen[i:i + size] for i in range(0, len(chosen), size)]
+
+
+def _events_relation(read: list[ExportDay]) -> tuple[str, list[Any]]:
+    """UNION ALL of one read per format and Parquet schema, with its parameters."""
+    selects: list[str] = []
+    params: list[Any] = []
+    json_files = [str(f) for d in read if d.format == "json" for f in d.files]
+    if json_files:
+        selects.append(json_select())
+        params += [json_files, json_columns()]
+    by_schema: dict[frozenset, list[str]] = {}
+    for day in read:
+        if day.format == "parquet":
+            for path in day.files:
+                by_schema.setdefault(needed_paths(parquet_paths(path)), []).append(str(path))
+    for present, files in by_schema.items():
+        selects.append(parquet_select(set(present)))
+        params.append(files)
+    return " UNION ALL ".join(selects), params
+
+
+def _duckdb_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.Error
+
+
+def _connect(memory_limit: str, spill: str) -> Any:
+    import duckdb
+    import pyarrow as pa
+
+    con = duckdb.connect()
+    con.execute("SET memory_limit = ?", [memory_limit])
+    con.execute("SET temp_directory = ?", [spill])
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
+    names = country_codes()
+    table = pa.table({"name": list(names), "code": list(names.values())})
+    con.register("ga4_countries_arrow", table)
+    con.execute("CREATE TEMP TABLE ga4_countries AS SELECT * FROM ga4_countries_arrow")
+    con.unregister("ga4_countries_arrow")
+    con.execute(MACROS)
+    return con

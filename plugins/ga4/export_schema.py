@@ -1,0 +1,144 @@
+"""The parts of a GA4 export event the sessions are built from, and how each export
+format is read into one flat relation of them (DuckDB SQL; file paths are parameters)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+PARAMS_TYPE = ("STRUCT(key VARCHAR, value STRUCT(string_value VARCHAR, int_value BIGINT, "
+               "float_value DOUBLE, double_value DOUBLE))[]")
+
+# Event parameters read, as (column, key, reader): the flat relation has the column, the
+# parameter's value (whichever of string_value, int_value, float_value, double_value
+# holds it) read by that macro of sessions_sql: ga4_int, ga4_text or ga4_num.
+PARAMS: tuple[tuple[str, str, str], ...] = (
+    ("ga_session_id", "ga_session_id", "ga4_int"),
+    ("session_number", "ga_session_number", "ga4_int"),
+    ("session_engaged", "session_engaged", "ga4_text"),
+    ("engagement_msec", "engagement_time_msec", "ga4_int"),
+    ("page_location", "page_location", "ga4_text"),
+    ("page_referrer", "page_referrer", "ga4_text"),
+    ("ignore_referrer", "ignore_referrer", "ga4_text"),
+    ("p_source", "source", "ga4_text"), ("p_medium", "medium", "ga4_text"),
+    ("p_campaign", "campaign", "ga4_text"), ("p_gclid", "gclid", "ga4_text"),
+    ("p_value", "value", "ga4_num"), ("p_transaction_id", "transaction_id", "ga4_text"),
+)
+
+# (column in the flat relation, path in the export's nested row, DuckDB type)
+FIELDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("event_date", ("event_date",), "VARCHAR"),
+    ("event_timestamp", ("event_timestamp",), "BIGINT"),
+    ("event_name", ("event_name",), "VARCHAR"),
+    ("user_pseudo_id", ("user_pseudo_id",), "VARCHAR"),
+    ("event_params", ("event_params",), PARAMS_TYPE),
+    # Manual campaign data collected with the event (newer exports).
+    ("cts_source", ("collected_traffic_source", "manual_source"), "VARCHAR"),
+    ("cts_medium", ("collected_traffic_source", "manual_medium"), "VARCHAR"),
+    ("cts_campaign", ("collected_traffic_source", "manual_campaign_name"), "VARCHAR"),
+    ("cts_gclid", ("collected_traffic_source", "gclid"), "VARCHAR"),
+    # GA4's own session attribution (exports since mid 2024).
+    ("lc_source", ("session_traffic_source_last_click", "cross_channel_campaign", "source"),
+     "VARCHAR"),
+    ("lc_medium", ("session_traffic_source_last_click", "cross_channel_campaign", "medium"),
+     "VARCHAR"),
+    ("lc_campaign", ("session_traffic_source_last_click", "cross_channel_campaign",
+                     "campaign_name"), "VARCHAR"),
+    ("lc_channel", ("session_traffic_source_last_click", "cross_channel_campaign",
+                    "default_channel_group"), "VARCHAR"),
+    ("lcm_source", ("session_traffic_source_last_click", "manual_campaign", "source"),
+     "VARCHAR"),
+    ("lcm_medium", ("session_traffic_source_last_click", "manual_campaign", "medium"),
+     "VARCHAR"),
+    ("lcm_campaign", ("session_traffic_source_last_click", "manual_campaign",
+                      "campaign_name"), "VARCHAR"),
+    # The user's first acquisition (user-scoped; used only for first sessions).
+    ("first_source", ("traffic_source", "source"), "VARCHAR"),
+    ("first_medium", ("traffic_source", "medium"), "VARCHAR"),
+    ("first_campaign", ("traffic_source", "name"), "VARCHAR"),
+    ("device_category", ("device", "category"), "VARCHAR"),
+    ("country", ("geo", "country"), "VARCHAR"),
+    ("purchase_revenue", ("ecommerce", "purchase_revenue"), "DOUBLE"),
+    ("transaction_id", ("ecommerce", "transaction_id"), "VARCHAR"),
+)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _access(path: tuple[str, ...]) -> str:
+    return ".".join(_quote(p) for p in path)
+
+
+def json_columns() -> dict[str, str]:
+    """The ``columns`` argument of DuckDB's read_json: only these keys are read, with
+    these types; keys missing from a row are NULL. INT64 values, which BigQuery writes
+    as strings ("1"), are read as text and cast in SQL: much faster than the reader's
+    own conversion."""
+    tree: dict[str, Any] = {}
+    for _, path, typ in FIELDS:
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = typ.replace("BIGINT", "VARCHAR")
+
+    def render(node: dict[str, Any]) -> str:
+        return "STRUCT(" + ", ".join(
+            f"{_quote(k)} {v if isinstance(v, str) else render(v)}"
+            for k, v in node.items()) + ")"
+
+    return {k: v if isinstance(v, str) else render(v) for k, v in tree.items()}
+
+
+def _projection(present: set[tuple[str, ...]] | None) -> str:
+    """SELECT list of the flat relation; ``present`` None: every path is there.
+
+    The event parameters are picked out here, in each read, so that every read yields
+    the same flat columns whatever the types of its ``event_params`` (JSON: strings).
+    """
+    parts = []
+    for name, path, typ in FIELDS:
+        value = _access(path) if present is None or path in present else "NULL"
+        if name == "event_params":
+            params = value if value != "NULL" else f"CAST(NULL AS {PARAMS_TYPE})"
+            parts.extend(f"{reader}(ga4_value({params}, '{key}')) AS {_quote(column)}"
+                         for column, key, reader in PARAMS)
+        else:
+            parts.append(f"CAST({value} AS {typ}) AS {_quote(name)}")
+    return ", ".join(parts)
+
+
+def json_select() -> str:
+    """One SELECT over every JSON file of a batch: parameters (files, columns)."""
+    return (f"SELECT {_projection(None)} FROM read_json(?, format = 'newline_delimited', "
+            "columns = ?, maximum_object_size = 16777216)")
+
+
+def parquet_paths(path: Path) -> set[tuple[str, ...]]:
+    """Every field path of a Parquet file's schema (structs walked, lists not)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    found: set[tuple[str, ...]] = set()
+
+    def walk(field: pa.Field, prefix: tuple[str, ...]) -> None:
+        here = (*prefix, field.name)
+        found.add(here)
+        if pa.types.is_struct(field.type):
+            for child in field.type:
+                walk(child, here)
+
+    for field in pq.read_schema(path):
+        walk(field, ())
+    return found
+
+
+def parquet_select(present: set[tuple[str, ...]]) -> str:
+    """One SELECT over Parquet files sharing a schema: parameter (files)."""
+    return f"SELECT {_projection(present)} FROM read_parquet(?)"
+
+
+def needed_paths(found: set[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
+    """The paths of FIELDS a file has: files with the same set share one read."""
+    return frozenset(path for _, path, _ in FIELDS if path in found)
