@@ -52,7 +52,7 @@ class WooCommerceConnector(HttpConnector):
     # -- streams ----------------------------------------------------------------------------
     def _orders(self, http: HttpClient, context: SyncContext, options: Options,
                 stream: str, status: str) -> Iterator[Page]:
-        cursor = self.updated_cursor(context, stream, ordered=False)
+        cursor = self.updated_cursor(context, stream)
         params = {"status": status, **self._since("modified_after", cursor)}
         for response in self._pages(http, "orders", params, stream):
             orders, lines = [], []
@@ -62,14 +62,16 @@ class WooCommerceConnector(HttpConnector):
                 orders.append(row)
                 lines.extend(order_lines)
             # Lines first: the orders page is the one whose commit completes the response.
-            yield page("order_lines", lines, stream=stream + "_lines", response=response)
-            yield page("orders", orders, stream=stream, response=response)
-        yield Page("orders", [], stream=stream, cursor=cursor.done())
+            if lines:
+                yield page("order_lines", lines, stream=stream + "_lines", response=response)
+            if orders:
+                yield page("orders", orders, stream=stream, response=response)
+        yield from _finished("orders", stream, cursor)
 
     def _refunds(self, http: HttpClient, context: SyncContext, options: Options
                  ) -> Iterator[Page]:
         # Oldest first by creation date, so each page's newest refund is a safe cursor.
-        cursor = self.updated_cursor(context, "refunds", ordered=True)
+        cursor = self.updated_cursor(context, "refunds")
         params = {"orderby": "date", **self._since("after", cursor)}
         for response in self._pages(http, "refunds", params, "refunds"):
             rows = []
@@ -78,11 +80,11 @@ class WooCommerceConnector(HttpConnector):
                 rows.append(_mapped(response, refund_row, record, options))
             yield page("refunds", rows, stream="refunds", cursor=cursor.page_cursor(),
                        response=response)
-        yield Page("refunds", [], stream="refunds", cursor=cursor.done())
+        yield from _finished("refunds", "refunds", cursor)
 
     def _customers(self, http: HttpClient, context: SyncContext, options: Options
                    ) -> Iterator[Page]:
-        cursor = self.updated_cursor(context, "customers", ordered=False)
+        cursor = self.updated_cursor(context, "customers")
         since = cursor.since
         for response in self._pages(http, "customers", {"role": "all"}, "customers"):
             rows = []
@@ -90,18 +92,20 @@ class WooCommerceConnector(HttpConnector):
                 changed = parse_timestamp(
                     _mapped(response, record.text, "date_modified_gmt", False)
                     or _mapped(response, record.text, "date_created_gmt"))
+                cursor.observe(changed)
                 if since is None or changed is None or changed >= since:
                     rows.append(_mapped(response, customer_row, record, options))
             yield page("customers", rows, stream="customers", response=response)
-        yield Page("customers", [], stream="customers", cursor=cursor.done())
+        yield from _finished("customers", "customers", cursor)
 
     def _products(self, http: HttpClient, context: SyncContext, options: Options
                   ) -> Iterator[Page]:
-        cursor = self.updated_cursor(context, "products", ordered=False)
+        cursor = self.updated_cursor(context, "products")
         params = self._since("modified_after", cursor)
         for response in self._pages(http, "products", params, "products"):
             rows: list[dict[str, Any]] = []
             for record in _records(response):
+                cursor.observe(_mapped(response, record.text, "date_modified_gmt", False))
                 if _mapped(response, record.text, "type", False) == "variable":
                     # The parent is not sold itself: one row per variation instead.
                     product_id = _mapped(response, record.ident, "id")
@@ -109,7 +113,7 @@ class WooCommerceConnector(HttpConnector):
                 else:
                     rows.append(_mapped(response, product_row, record, options))
             yield page("products", rows, stream="products", response=response)
-        yield Page("products", [], stream="products", cursor=cursor.done())
+        yield from _finished("products", "products", cursor)
 
     def _variations(self, http: HttpClient, product: Record, product_id: str,
                     options: Options) -> Iterator[dict[str, Any]]:
@@ -130,6 +134,14 @@ class WooCommerceConnector(HttpConnector):
     def _since(param: str, cursor: UpdatedCursor) -> dict[str, str]:
         since = cursor.since_iso()
         return {param: since, "dates_are_gmt": "true"} if since else {}
+
+
+def _finished(table: str, stream: str, cursor: UpdatedCursor) -> Iterator[Page]:
+    """The stream's cursor once all of it was read: the newest change seen (never after
+    the sync's start). Streams listed by id save nothing before that, so a killed sync
+    reads them again from the old cursor; nothing seen keeps the old cursor as it is."""
+    if cursor.newest is not None:
+        yield Page(table, [], stream=stream, cursor=cursor.done())
 
 
 def _records(response: HttpResponse) -> Iterator[Record]:

@@ -88,7 +88,7 @@ class ZendeskConnector(HttpConnector):
 
     def _ratings(self, http: HttpClient, context: SyncContext, options: Options
                  ) -> Iterator[Page]:
-        cursor = self.updated_cursor(context, "survey_responses", ordered=False)
+        cursor = self.updated_cursor(context, "survey_responses")
         params: dict[str, Any] = {"page[size]": 100}
         saved = parse_timestamp(context.cursors.get("survey_responses")) \
             if not context.full_refresh else None
@@ -100,12 +100,15 @@ class ZendeskConnector(HttpConnector):
         for response in http.paginate(paginator, stream="survey_responses"):
             rows = []
             for record in _guarded(response, _list, response, "satisfaction_ratings"):
+                cursor.observe(_guarded(response, record.text, "updated_at", False))
                 row = _guarded(response, survey_row, record, options)
                 if row is not None:
                     rows.append(row)
             yield page("survey_responses", rows, stream="survey_responses",
                        response=response)
-        yield Page("survey_responses", [], stream="survey_responses", cursor=cursor.done())
+        if cursor.newest is not None:  # the newest answer seen, never after this start
+            yield Page("survey_responses", [], stream="survey_responses",
+                       cursor=cursor.done())
 
 
 def _ticket_rows(response: HttpResponse, options: Options) -> list[dict[str, Any]]:
