@@ -117,8 +117,10 @@ def _ticket_rows(response: HttpResponse, options: Options) -> list[dict[str, Any
         ticket_id = item.ident("ticket_id")
         if ticket_id is not None:
             metrics[ticket_id] = item
+    # exclude_deleted=true should keep deleted tickets out; one that slips through is no
+    # contact to count.
     return [ticket_row(t, metrics.get(t.ident("id") or ""), options)
-            for t in _list(response, "tickets")]
+            for t in _list(response, "tickets") if t.data.get("status") != "deleted"]
 
 
 def _list(response: HttpResponse, key: str, required: bool = True) -> list[Record]:
