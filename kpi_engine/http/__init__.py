@@ -6,12 +6,15 @@
 - paginators: ``PageNumberPaginator``, ``LinkHeaderPaginator``, ``JsonCursorPaginator``,
   ``GraphQLPaginator``;
 - ``UpdatedCursor``: incremental reading by update time with a lookback window;
+- ``throttled_wait``/``bucket_pause``/``check_graphql``: GraphQL errors and cost-based
+  throttling (ready ``retry_after``/``pause_after`` hooks);
 - ``Redactor``: secrets masked in every message.
 """
 
 from .client import HttpClient, HttpError, Request
 from .connector import HttpConnector, page
 from .cursors import UpdatedCursor, iso, parse_timestamp
+from .graphql import bucket_pause, check_graphql, graphql_errors, throttled_wait
 from .paginators import (
     GraphQLPaginator,
     JsonCursorPaginator,
@@ -27,5 +30,6 @@ __all__ = [
     "GraphQLPaginator", "HttpClient", "HttpConnector", "HttpError", "HttpResponse",
     "HttpSettings", "JsonCursorPaginator", "LinkHeaderPaginator", "PageNumberPaginator",
     "Redactor", "Request", "ResponseError", "RetryPolicy", "UpdatedCursor", "get_path", "iso",
-    "page", "parse_retry_after", "parse_timestamp",
+    "page", "parse_retry_after", "parse_timestamp", "bucket_pause", "check_graphql",
+    "graphql_errors", "throttled_wait",
 ]
