@@ -84,4 +84,4 @@ class GorgiasCase(ConnectorCase):
 
 CASE = GorgiasCase("gorgias", secrets={"api_key": API_KEY},
                    settings={"username": USER, "per_page": 2}, few_pages=2, many_pages=8,
-                   kill_at_request=4)
+                   kill_at_request=4, requests_per_page=1 + 2)  # the list + 2 tickets' messages
