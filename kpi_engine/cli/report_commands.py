@@ -42,11 +42,8 @@ def missing_extra(extra: str, exc: ImportError):
 @click.pass_obj
 def report_cmd(app: AppContext, output, scorecard, lang, period, currency, warehouse) -> None:
     """Write one self-contained HTML report (opens without a network)."""
-    try:
-        from ..report.build import PageOptions, build_report, select_metrics, write_report
-        from ..report.window import parse_report_period
-    except ImportError as exc:
-        raise missing_extra("report", exc) from None
+    from ..report.build import PageOptions, build_report, select_metrics, write_report
+    from ..report.window import parse_report_period
 
     window = parse_report_period(period)
     names = select_metrics(app.registry, app.project, scorecard)
