@@ -1,0 +1,232 @@
+"""The HTTP client every HTTP connector uses: one connection pool per sync, timeouts,
+retries with backoff, throttling hooks, checked responses and streamed downloads.
+
+Built on httpx. A request that keeps failing (429, 5xx, connection errors, timeouts) is
+retried up to ``RetryPolicy.retries_per_request`` times within the policy's time limit
+and the sync's retry budget, then ends the sync with one ``SyncError`` naming the
+connector, stream and redacted URL. Other 4xx answers (a wrong token, a missing shop) are
+not retried: trying again cannot help.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ..errors import SyncError
+from .redact import MAX_SHOWN, Redactor
+from .response import HttpResponse, RequestInfo
+from .retry import (
+    MAX_RETRY_AFTER,
+    RETRY_STATUSES,
+    RetryBudget,
+    RetryPolicy,
+    monotonic,
+    parse_retry_after,
+)
+
+# A hook given each successful (2xx) response: seconds to wait before sending the same
+# request again (a GraphQL THROTTLED error inside a 200), or None to accept it.
+RetryHook = Callable[[HttpResponse], "float | None"]
+# A hook given each accepted response: seconds to pause before the next request (a
+# cost-based API whose bucket runs low), 0 for none.
+PauseHook = Callable[[HttpResponse], float]
+
+
+class HttpError(SyncError):
+    """A request that failed for good: a 4xx answer, or retries exhausted."""
+
+
+@dataclass
+class Request:
+    """One request to send: a path relative to the base URL, or an absolute URL (a Link
+    header's next page)."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class HttpClient:
+    """Send requests for one connector in one sync. Use as a context manager."""
+
+    def __init__(self, connector: str, base_url: str, *, headers: Mapping[str, str] | None
+                 = None, auth: httpx.Auth | tuple[str, str] | None = None,
+                 timeout: float = 30.0, policy: RetryPolicy | None = None,
+                 redactor: Redactor | None = None, retry_hook: RetryHook | None = None,
+                 pause_hook: PauseHook | None = None, deadline: float | None = None,
+                 sleep: Callable[[float], None] = time.sleep, user_agent: str | None = None):
+        self.connector = connector
+        self.policy = policy or RetryPolicy()
+        self.budget = RetryBudget(self.policy.retry_budget)
+        self.redactor = redactor or Redactor()
+        self.retry_hook = retry_hook
+        self.pause_hook = pause_hook
+        self.deadline = deadline  # time.monotonic() after which the sync gives up
+        self.sleep = sleep
+        self.requests_sent = 0
+        self.retries = 0
+        all_headers = {"User-Agent": user_agent or "kpi-engine", "Accept": "application/json"}
+        all_headers.update(headers or {})
+        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=all_headers,
+                                  auth=auth, timeout=httpx.Timeout(timeout),
+                                  follow_redirects=True)
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- simple requests ---------------------------------------------------------------------
+    def get(self, url: str, *, params: Mapping[str, Any] | None = None, stream: str = "",
+            page: int = 1, headers: Mapping[str, str] | None = None) -> HttpResponse:
+        return self.send(Request("GET", url, params, headers=headers or {}), stream=stream,
+                         page=page)
+
+    def post(self, url: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
+             stream: str = "", page: int = 1) -> HttpResponse:
+        return self.send(Request("POST", url, params, json), stream=stream, page=page)
+
+    def send(self, request: Request, *, stream: str = "", page: int = 1) -> HttpResponse:
+        """Send with retries; the 2xx response, read whole (one page), or an HttpError."""
+        raw, info = self._send(request, stream, page, streamed=False)
+        return self._accept(raw, info)
+
+    # -- pages ------------------------------------------------------------------------------
+    def paginate(self, paginator: Any, *, stream: str) -> Iterator[HttpResponse]:
+        """Each page's response in order, following ``paginator`` (see paginators.py).
+        Only one response is alive at a time: the caller turns it into a ``Page``."""
+        request: Request | None = paginator.first()
+        page = 0
+        while request is not None:
+            page += 1
+            response = self.send(request, stream=stream, page=page)
+            next_request = paginator.next(request, response)
+            yield response
+            del response
+            request = next_request
+
+    # -- streamed downloads -----------------------------------------------------------------
+    def stream_lines(self, url: str, *, stream: str = "", params: Mapping[str, Any] | None
+                     = None, method: str = "GET") -> Iterator[str]:
+        """The body of a (large) download line by line, never held whole in memory (a
+        Shopify bulk operation's JSONL). Failures before the body starts are retried; a
+        connection lost mid-body is one HttpError (the caller's pages so far stand)."""
+        raw, info = self._send(Request(method, url, params), stream, 1, streamed=True)
+        try:
+            if raw.status_code >= 300:
+                raw.read()
+                raise self._status_error(raw, info)
+            for line in raw.iter_lines():
+                if line:
+                    yield line
+        except httpx.HTTPError as exc:
+            raise HttpError(self.redactor.text(
+                f"{info.where()}: the download broke off: {_describe(exc)}")) from None
+        finally:
+            raw.close()
+
+    # -- the retry loop ---------------------------------------------------------------------
+    def _send(self, request: Request, stream: str, page: int, *, streamed: bool
+              ) -> tuple[httpx.Response, RequestInfo]:
+        built = self._http.build_request(request.method, request.url, params=request.params,
+                                         json=request.json, headers=dict(request.headers))
+        info = RequestInfo(self.connector, stream or "-", page,
+                           self.redactor.url(str(built.url)))
+        started = monotonic()
+        attempt = 0
+        while True:
+            self._check_deadline(info)
+            problem: str
+            wait_at_least: float | None = None
+            try:
+                self.requests_sent += 1
+                raw = self._http.send(built, stream=streamed)
+            except httpx.TimeoutException as exc:
+                problem = f"timed out ({_describe(exc)})"
+            except httpx.TransportError as exc:
+                problem = f"connection failed ({_describe(exc)})"
+            else:
+                if raw.status_code in RETRY_STATUSES:
+                    wait_at_least = parse_retry_after(raw.headers.get("retry-after"))
+                    problem = f"HTTP {raw.status_code}"
+                    raw.close()
+                elif raw.status_code >= 400:
+                    raw.read()
+                    raw.close()
+                    raise self._status_error(raw, info)
+                elif streamed or self.retry_hook is None:
+                    return raw, info
+                else:
+                    raw.read()
+                    checked = self._wrap(raw, info)
+                    wait_at_least = self.retry_hook(checked)
+                    if wait_at_least is None:
+                        return raw, info
+                    problem = "throttled by the API"
+            attempt += 1
+            wait = self.policy.backoff(attempt, wait_at_least)
+            spent = monotonic() - started
+            if attempt > self.policy.retries_per_request:
+                self._give_up(info, problem, f"{attempt} attempts")
+            if spent + wait > self.policy.time_limit:
+                self._give_up(info, problem, f"{attempt} attempt(s) in {spent:.0f}s "
+                                             f"(retry time limit {self.policy.time_limit:g}s)")
+            if not self.budget.take():
+                self._give_up(info, problem, f"the sync's retry budget of "
+                                             f"{self.budget.total} retries is spent")
+            self.retries += 1
+            self.sleep(wait)
+            # Rebuilt: an httpx request's streamed body cannot be sent twice.
+            built = self._http.build_request(request.method, request.url,
+                                             params=request.params, json=request.json,
+                                             headers=dict(request.headers))
+
+    def _accept(self, raw: httpx.Response, info: RequestInfo) -> HttpResponse:
+        response = self._wrap(raw, info)
+        if self.pause_hook is not None:
+            pause = self.pause_hook(response)
+            if pause and pause > 0:
+                self.sleep(min(pause, MAX_RETRY_AFTER))
+        return response
+
+    def _wrap(self, raw: httpx.Response, info: RequestInfo) -> HttpResponse:
+        links = {}
+        try:
+            links = {key: value for key, value in raw.links.items()}
+        except (ValueError, KeyError):
+            pass
+        return HttpResponse(raw.status_code, raw.headers, raw.content, info, self.redactor,
+                            links)
+
+    def _status_error(self, raw: httpx.Response, info: RequestInfo) -> HttpError:
+        body = " ".join(raw.text.split())[:MAX_SHOWN] if raw.content else ""
+        hint = {401: " (check the credentials)", 403: " (check the token's permissions)",
+                404: " (check base_url and the shop's name)"}.get(raw.status_code, "")
+        return HttpError(self.redactor.text(
+            f"{info.where()}: HTTP {raw.status_code} {raw.reason_phrase}{hint}"
+            + (f": {body}" if body else "")))
+
+    def _give_up(self, info: RequestInfo, problem: str, why: str) -> None:
+        raise HttpError(self.redactor.text(f"{info.where()}: gave up after {why}; last "
+                                           f"problem: {problem}"))
+
+    def _check_deadline(self, info: RequestInfo) -> None:
+        if self.deadline is not None and monotonic() > self.deadline:
+            raise HttpError(self.redactor.text(f"{info.where()}: the sync's time limit "
+                                               "was reached"))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
