@@ -14,11 +14,9 @@ import copy
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from kpi_engine.testing import ReplayServer
-
+from kpi_engine.testing import ReplayServer, Reply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shopify"
 GRAPHQL = "/admin/api/2025-01/graphql.json"
@@ -42,18 +40,6 @@ def _index(cursor: str | None) -> int:
     return json.loads(base64.b64decode(cursor))["last_id"] if cursor else 0
 
 
-def Reply(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - stands for the class
-    from kpi_engine.testing import Reply as _Reply
-
-    return _Reply(*args, **kwargs)
-
-
-def _json_reply(data: Any) -> Any:
-    from kpi_engine.testing import Reply as _Reply
-
-    return __json_reply(data)
-
-
 class FakeShopify:
     """``FakeShopify(server)`` serves the fixtures; change ``data`` to change the shop."""
 
@@ -74,7 +60,7 @@ class FakeShopify:
         query, variables = body["query"], body.get("variables") or {}
         if self.throttle_next > 0:
             self.throttle_next -= 1
-            return _json_reply({"errors": [{"message": "Throttled",
+            return Reply.json({"errors": [{"message": "Throttled",
                                            "extensions": {"code": "THROTTLED"}}],
                                "extensions": self._cost(752, 742.0)})
         root = _ROOT.search(query)
@@ -104,7 +90,7 @@ class FakeShopify:
         first = int(variables["first"])
         chunk = nodes[start:start + first]
         end = start + len(chunk)
-        return _json_reply({
+        return Reply.json({
             "data": {root: {"pageInfo": {"hasNextPage": end < len(nodes),
                                          "endCursor": _cursor(end) if chunk else None},
                             "nodes": copy.deepcopy(chunk)}},
@@ -116,7 +102,7 @@ class FakeShopify:
         start = _index(variables.get("after"))
         chunk = lines[start:start + int(variables["first"])]
         end = start + len(chunk)
-        return _json_reply({"data": {"order": {"lineItems": {
+        return Reply.json({"data": {"order": {"lineItems": {
             "pageInfo": {"hasNextPage": end < len(lines), "endCursor": _cursor(end)},
             "nodes": chunk}}}, "extensions": self._cost(60)})
 
@@ -125,14 +111,14 @@ class FakeShopify:
         match = re.search(r"orders\(query: (\"(?:[^\"\\]|\\.)*\")\)", bulk_query)
         self.bulk_search = json.loads(match.group(1)) if match else None
         self.polls = 0
-        return _json_reply({"data": {"bulkOperationRunQuery": {
+        return Reply.json({"data": {"bulkOperationRunQuery": {
             "bulkOperation": {"id": "gid://shopify/BulkOperation/720918", "status": "CREATED"},
             "userErrors": []}}, "extensions": self._cost(10)})
 
     def _bulk_poll(self, op_id: str) -> Any:
         self.polls += 1
         done = self.polls >= 2
-        return _json_reply({"data": {"node": {
+        return Reply.json({"data": {"node": {
             "id": op_id, "status": "COMPLETED" if done else "RUNNING", "errorCode": None,
             "objectCount": str(len(self.data["orders"])),
             "url": f"{self.server.url}{BULK_FILE}?sig=abc" if done else None,
@@ -165,3 +151,31 @@ class FakeShopify:
     def bulk_file(self, request: Any) -> Any:
         return Reply(200, ("\n".join(self.bulk_lines()) + "\n").encode(),
                      {"Content-Type": "application/jsonl"})
+
+
+def synthetic_orders(count: int, first_id: int = 100_000) -> list[dict]:
+    """``count`` orders shaped like the fixture's order 5004 (two lines, shipping), with
+    ids and update times of their own, oldest first."""
+    template = next(o for o in load_fixtures()["orders"] if o["id"].endswith("/5004"))
+    out = []
+    for i in range(count):
+        order = copy.deepcopy(template)
+        n = first_id + i
+        order["id"] = f"gid://shopify/Order/{n}"
+        order["name"] = f"#{n}"
+        minute = f"{i // 60 % 60:02d}:{i % 60:02d}"
+        order["updatedAt"] = f"2025-03-{1 + i // 3600 % 28:02d}T{i // 3600 // 28 % 24:02d}:" \
+                             f"{minute}Z"
+        for j, line in enumerate(order["lineItems"]["nodes"]):
+            line["id"] = f"gid://shopify/LineItem/{n * 10 + j}"
+        for line in order["shippingLines"]["nodes"]:
+            line["id"] = f"gid://shopify/ShippingLine/{n}"
+        out.append(order)
+    return out
+
+
+def serve_orders_only(server: ReplayServer, orders: list[dict]) -> FakeShopify:
+    """A shop with only these orders (the other streams answer empty pages)."""
+    data = {root: [] for root in ROOTS}
+    data["orders"] = orders
+    return FakeShopify(server, data)

@@ -9,13 +9,13 @@ import tracemalloc
 from decimal import Decimal
 
 import pytest
-
-from kpi_engine.errors import SyncError
 from kpi_engine_plugins.shopify import mapping, throttle
 from kpi_engine_plugins.shopify.bulk_jsonl import read_groups
 from kpi_engine_plugins.shopify.csv_export import read_orders_export, strip_private
 from kpi_engine_plugins.shopify.status import canonical_status
 from kpi_engine_plugins.shopify.values import ShopifyDataError
+
+from kpi_engine.errors import SyncError
 
 from .shopify_fake import FIXTURES, load_fixtures
 

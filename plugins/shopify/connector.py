@@ -19,6 +19,14 @@ from .values import ShopifyDataError, field, nodes
 ORDER_TABLES = ("orders", "order_lines", "refunds", "checkouts")
 
 
+class _Paginator(GraphQLPaginator):
+    """GraphQL pages whose ``errors`` are reported before pageInfo is looked for."""
+
+    def next(self, request: Any, response: HttpResponse) -> Any:
+        graphql_data(response)
+        return super().next(request, response)
+
+
 class ShopifyConnector(HttpConnector):
     name = "shopify"
     description = ("Shopify: orders, lines, refunds, customers, products with costs, stock "
@@ -90,7 +98,7 @@ class ShopifyConnector(HttpConnector):
     # -- orders, paged ---------------------------------------------------------------------
     def _orders(self, http: HttpClient, context: SyncContext) -> Iterator[Page]:
         cursor = self.updated_cursor(context, "orders")
-        paginator = GraphQLPaginator(queries.GRAPHQL_PATH, queries.ORDERS,
+        paginator = _Paginator(queries.GRAPHQL_PATH, queries.ORDERS,
                                      {"first": self.settings.orders_page_size,
                                       "query": self.search(cursor)}, "data.orders")
         for response in http.paginate(paginator, stream="orders"):
@@ -134,7 +142,7 @@ class ShopifyConnector(HttpConnector):
                 to_rows: Any, *, ordered: bool = True,
                 connection: str | None = None) -> Iterator[Page]:
         cursor = self.updated_cursor(context, stream, ordered=ordered)
-        paginator = GraphQLPaginator(queries.GRAPHQL_PATH, query,
+        paginator = _Paginator(queries.GRAPHQL_PATH, query,
                                      {"first": self.settings.page_size,
                                       "query": self.search(cursor)},
                                      connection or f"data.{stream}")

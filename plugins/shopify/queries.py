@@ -19,7 +19,8 @@ _ORDER_FIELDS = f"""
       displayFinancialStatus displayFulfillmentStatus sourceName
       currencyCode presentmentCurrencyCode
       customer {{ id }}
-      customerJourneySummary {{ firstVisit {{ landingPage utmParameters {{ source medium campaign }} }} }}
+      customerJourneySummary {{ firstVisit {{
+        landingPage utmParameters {{ source medium campaign }} }} }}
       totalDiscountsSet {{ {_MONEY} }}
       totalShippingPriceSet {{ {_MONEY} }}
       totalTaxSet {{ {_MONEY} }}
