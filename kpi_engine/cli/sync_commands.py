@@ -7,6 +7,7 @@ import json
 import click
 
 from ..errors import KpiError
+from .connector_help import SyncCommand
 from .context import AppContext
 from .options import format_option, warehouse_option
 from .output import render_table
@@ -22,7 +23,7 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@click.command()
+@click.command(cls=SyncCommand)
 @click.argument("connector")
 @warehouse_option
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
@@ -32,7 +33,9 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.pass_obj
 def sync(app: AppContext, connector: str, warehouse: str | None, settings: tuple[str, ...],
          full_refresh: bool, quiet: bool) -> None:
-    """Load data from CONNECTOR into the warehouse's canonical tables."""
+    """Load data from CONNECTOR into the warehouse's canonical tables.
+
+    `kpi sync CONNECTOR --help` lists the connector's settings."""
     from ..extensions import connector_class
     from ..sync.engine import run_sync
     from ..warehouses.base import redact_url
@@ -64,7 +67,8 @@ def plugins(fmt: str) -> None:
     data = {
         "plugins": plugin_distributions(),
         "connectors": [{"name": n, "description": getattr(c, "description", ""),
-                        "tables": list(getattr(c, "tables", ()))}
+                        "tables": list(getattr(c, "tables", ())),
+                        "settings": [r[0] for r in _settings_of(c)]}
                        for n, c in sorted(ext.connectors.items())],
         "warehouses": sorted(ext.warehouses),
         "spec_packs": sorted(ext.spec_packs),
@@ -77,12 +81,23 @@ def plugins(fmt: str) -> None:
                             [[p["name"], p["module"], p["distribution"], p["version"]]
                              for p in data["plugins"]], align_right=set()))
     click.echo("\nconnectors: " + (", ".join(c["name"] for c in data["connectors"]) or "none"))
+    for c in data["connectors"]:  # `kpi sync NAME --help` explains each setting
+        click.echo(f"  {c['name']} settings: " + (", ".join(c["settings"]) or "none"))
     click.echo("warehouses: " + ", ".join(data["warehouses"]))
     click.echo("spec packs: " + ", ".join(data["spec_packs"]))
     for b in data["broken"]:
         click.echo(f"BROKEN plugin {b['name']}: {b['error']}", err=True)
     if data["broken"]:
         raise KpiError(f"{len(data['broken'])} plugin(s) failed to load")
+
+
+def _settings_of(cls) -> list[tuple[str, str, str]]:
+    from .connector_help import settings_rows
+
+    try:
+        return settings_rows(cls)
+    except Exception:  # noqa: BLE001 - a plugin's odd settings model must not break the list
+        return []
 
 
 COMMANDS = [sync, plugins]
