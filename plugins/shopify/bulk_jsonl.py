@@ -35,13 +35,18 @@ DEFAULT_WINDOW = 2_000
 _SPILL_BATCH = 5_000
 
 
+# One decoder for the whole file: json.loads(text, parse_float=...) builds a new decoder
+# for every call, which costs as much as parsing a short line.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
 class _LateChild(Exception):
     """A child arrived after its parent left the window."""
 
 
 def _loads(text: str, label: str, lineno: int) -> Any:
     try:
-        obj = json.loads(text, parse_float=Decimal)
+        obj = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise SyncError(f"{label}:{lineno}: not valid JSON: {exc.msg} (column {exc.colno})") \
             from None

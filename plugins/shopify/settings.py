@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from kpi_engine.http import HttpSettings
 
@@ -49,6 +49,14 @@ class ShopifySettings(HttpSettings):
     orders_export: Path | None = Field(
         None, description="An orders CSV export of the Shopify admin to load instead of "
                           "the API (no token needed).")
+
+    @field_validator("streams", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        # `--set streams=orders,customers` on the command line.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="before")
     @classmethod

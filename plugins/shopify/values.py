@@ -19,10 +19,28 @@ class ShopifyDataError(SyncError):
     """A node that does not have the shape Shopify documents."""
 
 
+_PARTS: dict[str, tuple[str, ...]] = {}
+
+
 def field(node: Any, path: str, *, required: bool = True) -> Any:
     """``node['a']['b']`` for ``path`` 'a.b'; None where an optional part is null."""
+    parts = _PARTS.get(path)
+    if parts is None:
+        parts = _PARTS[path] = tuple(path.split("."))
     value = node
-    for part in path.split("."):
+    try:  # the common case: every part there
+        for part in parts:
+            value = value[part]
+    except (KeyError, TypeError, IndexError):
+        return _field_checked(node, path, parts, required)
+    if value is None and required:
+        raise ShopifyDataError(f"field {path!r} is null")
+    return value
+
+
+def _field_checked(node: Any, path: str, parts: tuple[str, ...], required: bool) -> Any:
+    value = node
+    for part in parts:
         if not isinstance(value, dict):
             if value is None and not required:
                 return None
