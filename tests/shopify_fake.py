@@ -10,6 +10,7 @@ and the bulk operation flow (run, poll, JSONL download with ``__parentId`` child
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import json
 import re
@@ -179,3 +180,13 @@ def serve_orders_only(server: ReplayServer, orders: list[dict]) -> FakeShopify:
     data = {root: [] for root in ROOTS}
     data["orders"] = orders
     return FakeShopify(server, data)
+
+
+@contextlib.contextmanager
+def shop_stand_in():
+    """For a doc's `kpi sync shopify --set shop=your-store`: the ``--set`` options and
+    environment that point it at the fixtures' shop on 127.0.0.1."""
+    with ReplayServer() as server:
+        FakeShopify(server)
+        yield (["--set", f"base_url={server.url}", "--set", "bulk_poll_seconds=0.01"],
+               {"KPI_SHOPIFY_ACCESS_TOKEN": "shpat_docs_example"})
