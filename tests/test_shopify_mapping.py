@@ -151,7 +151,12 @@ def _rows(groups):
 
 
 @pytest.mark.parametrize("late", [False, True])
-def test_bulk_rebuild_gives_the_paged_rows(tmp_path, shop, late):
+@pytest.mark.parametrize("parser", ["default", "stdlib"])
+def test_bulk_rebuild_gives_the_paged_rows(tmp_path, shop, late, parser, monkeypatch):
+    from kpi_engine_plugins.shopify import bulk_jsonl
+
+    if parser == "stdlib":  # without orjson installed
+        monkeypatch.setattr(bulk_jsonl, "_parse", bulk_jsonl._stdlib_parse)
     path = _bulk_file(tmp_path, shop, late)
     paged = [mapping.order_rows(o, "s") for o in shop["orders"]]
     assert _rows(read_groups(path, window=2)) == paged

@@ -75,6 +75,8 @@ def gid_type(gid: str) -> str:
 
 def amount(value: Any, what: str) -> Decimal:
     """A Shopify ``Decimal`` scalar (a JSON string such as "19.99") as an exact Decimal."""
+    if isinstance(value, float):  # a JSON number read without Decimal (orjson)
+        value = repr(value)
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise ShopifyDataError(f"field {what!r}: expected a decimal amount, got "
                                f"{_show(value)}")
