@@ -89,12 +89,18 @@ class FakeShopify:
             nodes = [n for n in nodes if n["updatedAt"] >= since.group(1)]
         start = _index(variables.get("after"))
         first = int(variables["first"])
-        chunk = nodes[start:start + first]
+        chunk = copy.deepcopy(nodes[start:start + first])
         end = start + len(chunk)
+        limit = re.search(r"lineItems\(first: (\d+)\)", query)
+        for node in chunk if limit else ():  # lines beyond the nested page size wait
+            lines = node.get("lineItems", {}).get("nodes", [])
+            if len(lines) > int(limit.group(1)):
+                node["lineItems"] = {"nodes": lines[:int(limit.group(1))], "pageInfo": {
+                    "hasNextPage": True, "endCursor": _cursor(int(limit.group(1)))}}
         return Reply.json({
             "data": {root: {"pageInfo": {"hasNextPage": end < len(nodes),
                                          "endCursor": _cursor(end) if chunk else None},
-                            "nodes": copy.deepcopy(chunk)}},
+                            "nodes": chunk}},
             "extensions": self._cost(first * 12)})
 
     def _order_lines(self, variables: dict) -> Any:

@@ -193,3 +193,20 @@ def test_orders_export_loads_without_a_token(tmp_path):
         wh.close()
     assert (report.rows["orders"], report.rows["order_lines"]) == (3, 4)
     assert counted == [(145, 2)]  # #1001 105 + #1007 40; #1005 cancelled
+
+
+def test_an_order_with_more_lines_than_a_page_holds(wh_url):
+    with ReplayServer() as server:
+        fake = FakeShopify(server)
+        order = next(o for o in fake.data["orders"] if o["id"].endswith("/5004"))
+        template = order["lineItems"]["nodes"][0]
+        order["lineItems"]["nodes"] = [
+            {**copy.deepcopy(template), "id": f"gid://shopify/LineItem/{70000 + i}"}
+            for i in range(120)]
+        report = sync(server, wh_url("shop"), streams="orders")
+        line_queries = [r for r in server.requests if r.path == GRAPHQL
+                        and "OrderLines" in r.json()["query"]]
+        url = wh_url("shop")
+    assert len(line_queries) == 2  # lines 51-100 and 101-120
+    lines = [r for r in tables_of(CASE, url)["order_lines"] if "'5004'" in r]
+    assert len(lines) == 120 and report.rows["order_lines"] == 120 + 6
