@@ -175,6 +175,15 @@ def test_settings(wh_url):
         build_settings(cls, {})
     with pytest.raises(KpiError, match="expected the shop's myshopify.com name"):
         build_settings(cls, {"shop": "evil.example/x?"})
+    from kpi_engine.sync.engine import run_sync
+    from kpi_engine.warehouses.connect import connect
+
+    wh = connect(wh_url("no-token"), create=True)
+    try:
+        with pytest.raises(KpiError, match="setting 'access_token' is required"):
+            run_sync("shopify", wh, {"shop": "your-store"})
+    finally:
+        wh.close()
 
 
 def test_orders_export_loads_without_a_token(tmp_path):
