@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from kpi_engine.testing import ReplayServer, Reply
 from kpi_engine.testing.conformance import ConnectorCase
 
-PER_PAGE = 5
+PER_PAGE = 20
 TOKEN = "shpat-example-0123456789abcdef"
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 

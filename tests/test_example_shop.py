@@ -16,6 +16,8 @@ from kpi_engine.testing.conformance import ConnectorConformance
 from .example_shop_api import CASE
 
 ROOT = Path(__file__).parent.parent
+# One worker installs the package once for the whole module.
+pytestmark = pytest.mark.xdist_group("example_shop")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,6 +58,7 @@ def test_the_docs_show_the_example_as_it_is():
     assert shown["toml"] == (folder / "pyproject.toml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_kpi_plugins_lists_the_installed_example(installed_example, tmp_path):
     result = subprocess.run([sys.executable, "-m", "kpi_engine", "plugins", "--format",
                              "json"], cwd=tmp_path, capture_output=True, text=True,
@@ -65,3 +68,112 @@ def test_kpi_plugins_lists_the_installed_example(installed_example, tmp_path):
 
     connectors = {c["name"]: c for c in json.loads(result.stdout)["connectors"]}
     assert connectors["example_shop"]["tables"] == ["orders", "order_lines", "customers"]
+    settings = {s["name"]: s for s in connectors["example_shop"]["settings"]}
+    assert settings["api_token"] == {
+        "name": "api_token", "type": "SecretStr", "required": True, "default": None,
+        "secret": True, "env": "KPI_EXAMPLE_SHOP_API_TOKEN", "description": ""}
+    assert settings["base_url"]["default"] == "https://api.example-shop.test"
+    assert settings["lookback_minutes"]["default"] == 60
+
+
+def test_kpi_sync_help_lists_the_connectors_settings():
+    from click.testing import CliRunner
+
+    from kpi_engine.cli import build_cli
+
+    result = CliRunner().invoke(build_cli(), ["sync", "example_shop", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Settings of example_shop" in text
+    assert "api_token SecretStr, required; secret: set KPI_EXAMPLE_SHOP_API_TOKEN or " \
+           "${VAR} in kpi.yaml" in text
+    assert "base_url str, default https://api.example-shop.test. The API's address" in text
+    assert "Settings of" not in CliRunner().invoke(build_cli(), ["sync", "--help"]).output
+
+
+def test_kpi_sync_shows_progress_lines_and_a_summary_per_table(tmp_path, monkeypatch):
+    """Not on a terminal: one plain line per page with the rate, then per table what the
+    merge did; a second sync of the same pages inserts and updates nothing."""
+    from click.testing import CliRunner
+
+    from kpi_engine.cli import build_cli
+    from kpi_engine.testing import ReplayServer
+
+    from .example_shop_api import PER_PAGE, TOKEN, serve
+
+    monkeypatch.setenv("KPI_EXAMPLE_SHOP_API_TOKEN", TOKEN)
+    monkeypatch.chdir(tmp_path)
+    with ReplayServer() as server:
+        serve(server, 2)
+        args = ["sync", "example_shop", "-w", f"duckdb:///{tmp_path}/p.duckdb", "--set",
+                f"base_url={server.url}", "--set", f"page_size={PER_PAGE}"]
+        first = CliRunner().invoke(build_cli(), args, catch_exceptions=False)
+        second = CliRunner().invoke(build_cli(), args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    lines = first.stderr.splitlines()
+    assert [line.split(" (")[0] for line in lines[:4]] == [
+        "order_lines: 20 rows", "orders: 20 rows", "order_lines: 40 rows", "orders: 40 rows"]
+    assert lines[1].startswith("orders: 20 rows (page 2, ") and lines[1].endswith(" rows/s)")
+    assert "  orders: 40 inserted, 0 updated, 0 unchanged" in lines
+    assert "  customers: 40 inserted, 0 updated, 0 unchanged" in lines
+    assert "  orders: 0 inserted, 0 updated, 40 unchanged" in second.stderr.splitlines()
+    assert TOKEN not in first.output + first.stderr + second.output + second.stderr
+
+
+def test_incremental_sync_asks_from_the_cursor_minus_lookback_and_full_refresh_from_start(
+        tmp_path):
+    from kpi_engine.testing import ReplayServer
+    from kpi_engine.testing.conformance import cursors_of, sync_in_process
+
+    from .example_shop_api import order
+
+    url = f"duckdb:///{tmp_path}/inc.duckdb"
+    with ReplayServer() as server:
+        CASE.serve(server, 2)
+        sync_in_process(CASE, server, url)
+        newest = order(2 * 20 - 1)["updated_at"]  # the last order of the last page
+        assert cursors_of(CASE, url)["orders"] == newest
+        first = [r.query for r in server.requests_to("/v1/orders")]
+        server.requests.clear()
+        sync_in_process(CASE, server, url)
+        second = server.requests_to("/v1/orders")[0].query
+        server.requests.clear()
+        sync_in_process(CASE, server, url, full_refresh=True)
+        refreshed = server.requests_to("/v1/orders")[0].query
+    assert "updated_since" not in first[0] and first[1]["cursor"] == "p2"
+    # lookback_minutes defaults to 60: the newest order's update time minus one hour
+    assert newest == "2025-03-03T00:30:00Z"
+    assert second["updated_since"] == "2025-03-02T23:30:00Z"
+    assert "updated_since" not in refreshed
+
+
+def test_secret_from_kpi_yaml_variable_is_sent_and_never_shown(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from kpi_engine.cli import build_cli
+    from kpi_engine.testing import ReplayServer
+
+    from .example_shop_api import TOKEN, serve
+
+    monkeypatch.setenv("SHOP_TOKEN", TOKEN)
+    monkeypatch.chdir(tmp_path)
+    with ReplayServer() as server:
+        serve(server, 1)
+        (tmp_path / "kpi.yaml").write_text(
+            f"warehouse: duckdb:///{tmp_path}/y.duckdb\n"
+            f"connectors:\n  example_shop:\n    base_url: {server.url}\n"
+            "    api_token: ${SHOP_TOKEN}\n    lookback_minutes: 5\n", encoding="utf-8")
+        ok = CliRunner().invoke(build_cli(), ["sync", "example_shop"],
+                                catch_exceptions=False)
+        server.fail("server_error", status=403, times=10)
+        denied = CliRunner().invoke(build_cli(), ["sync", "example_shop"])
+    assert ok.exit_code == 0, ok.output
+    assert {r.headers["authorization"] for r in server.requests} == {f"Bearer {TOKEN}"}
+    # `kpi` prints a KpiError's text as it is (kpi_engine.cli.main)
+    message = str(denied.exception)
+    assert type(denied.exception).__name__ == "HttpError" and "\n" not in message
+    assert "connector 'example_shop', stream 'orders', page 1" in message
+    assert "HTTP 403 Forbidden (check the token's permissions)" in message
+    assert "updated_since=2025-03-02T04%3A25%3A00Z" in message  # 5 minutes' lookback
+    for text in (ok.output, ok.stderr, message):
+        assert TOKEN not in text

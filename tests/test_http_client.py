@@ -43,10 +43,13 @@ def test_retries_429_and_5xx_then_succeeds(server):
     server.add("GET", "/orders", {"orders": [1, 2]})
     server.fail("rate_limit", retry_after="0")
     server.fail("server_error", status=502)
-    with client(server) as http:
-        response = http.get("/orders", stream="orders")
+    said: list[str] = []
+    with client(server, log=said.append) as http:
+        response = http.get("/orders", stream="orders", page=4)
     assert response.get("orders", list) == [1, 2]
     assert len(server.requests_to("/orders")) == 3 and http.retries == 2
+    assert [line.split(" in ")[0] for line in said] == [
+        "orders page 4: HTTP 429; retry 1", "orders page 4: HTTP 502; retry 2"]
 
 
 def test_retry_after_is_waited_for(server):
@@ -264,3 +267,108 @@ def test_auth_header_and_basic_auth_are_sent(server):
         http.get("/x")
     assert server.requests[0].headers["authorization"] == "Bearer abc"
     assert server.requests[1].headers["authorization"].startswith("Basic ")
+
+
+def _cost(available: float, requested: int = 100) -> dict:
+    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": None,
+                     "throttleStatus": {"maximumAvailable": 1000.0,
+                                        "currentlyAvailable": available,
+                                        "restoreRate": 50.0}}}
+
+
+def test_graphql_throttled_waits_for_the_bucket_then_pauses_when_low(server):
+    from kpi_engine.http import bucket_pause, throttled_wait
+
+    throttled = {"errors": [{"message": "Throttled", "extensions": {
+        "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/limits"}}],
+        "extensions": _cost(available=20)}
+    ok = {"data": {"shop": {"name": "x"}}, "extensions": _cost(available=150)}
+    replies = iter([throttled, ok])
+    server.add("POST", "/graphql.json", lambda request: Reply.json(next(replies)))
+    waits: list[float] = []
+    with client(server, retry_hook=throttled_wait, pause_hook=bucket_pause,
+                sleep=waits.append) as http:
+        response = http.post("/graphql.json", json={"query": "{shop{name}}"})
+    assert response.get("data.shop.name") == "x" and len(server.requests) == 2
+    # (100 requested - 20 available) / 50 per second; then (250 reserve - 150) / 50
+    assert waits[0] >= 1.6 and waits[-1] == pytest.approx(2.0)
+
+
+def test_graphql_errors_are_one_clear_error(server):
+    from kpi_engine.http import check_graphql
+
+    server.add("POST", "/graphql.json", {"data": None, "errors": [
+        {"message": "Field 'ordrs' doesn't exist on type 'QueryRoot'",
+         "path": ["query", "ordrs"], "extensions": {"code": "undefinedField"}}]})
+    pages = GraphQLPaginator("/graphql.json", "{ordrs{...}}", connection_path="data.ordrs")
+    with client(server) as http:
+        response = http.post("/graphql.json", json={})
+        with pytest.raises(ResponseError, match=r"GraphQL errors: Field 'ordrs' doesn't "
+                           r"exist on type 'QueryRoot' at query.ordrs \(undefinedField\)"):
+            check_graphql(response)
+        with pytest.raises(ResponseError, match="stream 'orders', page 1"):
+            list(pages.nodes(r) for r in http.paginate(pages, stream="orders"))
+
+
+def test_stream_json_lines_names_a_bad_line(server):
+    server.add("GET", "/bulk.jsonl", Reply(200, b'{"id": 1}\n{"id": 2}\n{"id": 3, "tr\n'))
+    with client(server) as http:
+        lines = http.stream_json_lines(f"{server.url}/bulk.jsonl", stream="orders_bulk")
+        assert next(lines) == (1, {"id": 1}) and next(lines) == (2, {"id": 2})
+        with pytest.raises(ResponseError, match="stream 'orders_bulk', page 1 .*: line 3 "
+                                                "is not JSON"):
+            next(lines)
+
+
+def test_a_request_marked_not_to_retry_fails_at_once(server):
+    server.add("POST", "/graphql.json", {"data": {}})
+    server.fail("server_error", status=502)
+    with client(server) as http, pytest.raises(HttpError, match=r"never retried\); last "
+                                                                 "problem: HTTP 502"):
+        http.post("/graphql.json", json={"query": "mutation { bulkOperationRunQuery }"},
+                  retry=False)
+    assert len(server.requests) == 1
+
+
+def test_replay_server_routes_by_query_with_a_wildcard_fallback(server):
+    server.add("*", "*", lambda request: Reply.json({"fallback": request.path}, 404))
+    server.add("GET", "/orders", {"page": "any"})
+    server.add("GET", "/orders", {"page": "two"}, query={"page": 2})
+    server.add("GET", "/orders", {"page": "two, open"}, query={"page": 2, "status": "open"})
+    with client(server) as http:
+        assert http.get("/orders", params={"page": 1}).json() == {"page": "any"}
+        assert http.get("/orders", params={"page": 2}).json() == {"page": "two"}
+        assert http.get("/orders", params={"status": "open", "page": 2}).json() == {
+            "page": "two, open"}
+        with pytest.raises(HttpError, match="HTTP 404 .*fallback.*/nowhere"):
+            http.get("/nowhere")
+    assert [r.query for r in server.requests_to("/orders")] == [
+        {"page": "1"}, {"page": "2"}, {"status": "open", "page": "2"}]
+
+
+def test_credentials_are_not_sent_to_another_host(server):
+    """A bulk download on cloud storage gets no API token; next pages on the API do."""
+    with ReplayServer() as storage:
+        storage.add("GET", "/bulk/123.jsonl", Reply(200, b'{"id": 1}\n'))
+        server.add("GET", "/orders", Reply.json([], headers={
+            "Link": f'<{server.url}/orders?page_info=2>; rel="next"'}))
+        server.add("GET", "/orders", [], query={"page_info": "2"})
+        with client(server, headers={"X-Shopify-Access-Token": "shpat_x"},
+                    auth=("user", "pw")) as http:
+            assert list(http.stream_lines(f"{storage.url}/bulk/123.jsonl")) == ['{"id": 1}']
+            assert len(list(http.paginate(LinkHeaderPaginator("/orders"), stream="o"))) == 2
+        sent = storage.requests[0].headers
+    assert "x-shopify-access-token" not in sent and "authorization" not in sent
+    assert all(r.headers["x-shopify-access-token"] == "shpat_x" and
+               r.headers["authorization"].startswith("Basic ") for r in server.requests)
+
+
+def test_a_retry_after_beyond_the_time_limit_gives_up_without_waiting(server):
+    server.add("GET", "/x", {})
+    server.fail("rate_limit", retry_after="120")
+    policy = RetryPolicy(retries_per_request=5, time_limit=30, initial_delay=0.01)
+    slept: list[float] = []
+    with client(server, policy=policy, sleep=slept.append) as http, \
+            pytest.raises(HttpError, match=r"retry time limit 30s\); last problem: HTTP 429"):
+        http.get("/x", stream="orders")
+    assert slept == [] and len(server.requests) == 1

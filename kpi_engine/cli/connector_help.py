@@ -1,9 +1,6 @@
-"""``kpi sync CONNECTOR --help``: the sync options, then the connector's own settings.
-
-Settings come from the connector's pydantic model: name, type, default, description;
-secrets are marked and name the environment variable that should hold them (their
-values are never shown).
-"""
+"""A connector's settings described for people: ``kpi sync CONNECTOR --help`` and
+``kpi plugins --format json``. Secrets are named with their environment variable, never
+given a value."""
 
 from __future__ import annotations
 
@@ -13,63 +10,55 @@ from typing import Any
 import click
 from pydantic import SecretStr
 
-_HELP = ("-h", "--help")
+
+def settings_of(cls: type) -> list[dict[str, Any]]:
+    """name, type, required, default (None for secrets), secret, env, description."""
+    model = getattr(cls, "settings_model", None)
+    fields = getattr(model, "model_fields", {})
+    prefix = "KPI_" + re.sub(r"\W", "_", getattr(cls, "name", "")).upper() + "_"
+    out = []
+    for name, info in fields.items():
+        secret = "SecretStr" in str(info.annotation) or info.annotation is SecretStr
+        required = info.is_required()
+        default = None if secret or required else info.get_default(call_default_factory=True)
+        out.append({"name": name, "type": _type_name(info.annotation), "required": required,
+                    "default": _shown(default), "secret": secret,
+                    "env": prefix + name.upper(),
+                    "description": info.description or _inherited(model, name)})
+    return out
 
 
-def settings_rows(cls: Any) -> list[tuple[str, str, str]]:
-    """(setting, type and default, description) for each field of the settings model."""
-    prefix = "KPI_" + re.sub(r"\W", "_", cls.name).upper() + "_"
+def settings_help(cls: type) -> str:
     rows = []
-    for name, info in cls.settings_model.model_fields.items():
-        annotation = info.annotation
-        secret = "SecretStr" in str(annotation) or annotation is SecretStr
-        kind = _type_name(annotation)
-        if secret:
-            detail = f"secret; env {prefix}{name.upper()}"
-        elif info.is_required():
-            detail = f"{kind}, required"
-        else:
-            default = info.get_default(call_default_factory=True)
-            detail = f"{kind}, default {default!r}" if default not in (None, [], {}) \
-                else kind
-        rows.append((name, detail, info.description or ""))
-    return rows
+    for s in settings_of(cls):
+        note = "required" if s["required"] else f"default {s['default']}"
+        if s["secret"]:
+            note += f"; secret: set {s['env']} or ${{VAR}} in kpi.yaml"
+        text = f"{s['type']}, {note}" + (f". {s['description']}" if s["description"] else "")
+        rows.append((s["name"], text))
+    formatter = click.HelpFormatter()
+    with formatter.section(f"Settings of {getattr(cls, 'name', '?')} (--set NAME=VALUE, "
+                           "kpi.yaml connectors:, or KPI_<CONNECTOR>_<NAME>)"):
+        formatter.write_dl(rows)
+    return formatter.getvalue()
+
+
+def _inherited(model: type, name: str) -> str:
+    """A field a subclass redeclares (``base_url`` with its default) keeps its base's text."""
+    for base in model.__mro__[1:]:
+        info = getattr(base, "model_fields", {}).get(name)
+        if info is not None and info.description:
+            return info.description
+    return ""
 
 
 def _type_name(annotation: Any) -> str:
-    text = str(annotation).replace("typing.", "").replace("pathlib.", "")
-    text = re.sub(r"<class '([\w.]+)'>", lambda m: m.group(1).rsplit(".", 1)[-1], text)
-    text = text.replace("pydantic.types.", "").replace(" | None", "")
-    return text if len(text) <= 60 else text[:57] + "..."
+    text = getattr(annotation, "__name__", None) or str(annotation)
+    return text.replace("typing.", "").replace("pydantic.types.", "") \
+        .replace("datetime.", "").replace("pathlib.", "")
 
 
-def connector_help(cls: Any) -> str:
-    lines = [f"Connector {cls.name!r}: {cls.description}".rstrip(": "),
-             f"Tables: {', '.join(cls.tables) or 'as its files name them'}", "",
-             "Settings (kpi.yaml 'connectors:', --set KEY=VALUE, or KPI_"
-             + re.sub(r"\W", "_", cls.name).upper() + "_<SETTING>):"]
-    for name, detail, description in settings_rows(cls):
-        lines.append(f"  {name}  ({detail})")
-        if description:
-            lines.append(f"      {description}")
-    return "\n".join(lines)
-
-
-class SyncCommand(click.Command):
-    """Shows the named connector's settings below the usual help."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        named = [a for a in args if not a.startswith("-")]
-        if named and any(a in _HELP for a in args):
-            from ..errors import KpiError
-            from ..extensions import connector_class
-
-            try:
-                cls = connector_class(named[0])
-            except KpiError:
-                cls = None
-            if cls is not None:
-                click.echo(self.get_help(ctx))
-                click.echo("\n" + connector_help(cls))
-                ctx.exit()
-        return super().parse_args(ctx, args)
+def _shown(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -6,12 +6,17 @@
 - paginators: ``PageNumberPaginator``, ``LinkHeaderPaginator``, ``JsonCursorPaginator``,
   ``GraphQLPaginator``;
 - ``UpdatedCursor``: incremental reading by update time with a lookback window;
+- ``throttled_wait``/``bucket_pause``/``check_graphql``: GraphQL errors and cost-based
+  throttling (ready ``retry_after``/``pause_after`` hooks);
+- ``PageBatcher``: rows of many small API pages written as fewer, larger pages;
 - ``Redactor``: secrets masked in every message.
 """
 
+from .batching import PageBatcher
 from .client import HttpClient, HttpError, Request
 from .connector import HttpConnector, page
 from .cursors import UpdatedCursor, iso, parse_timestamp
+from .graphql import bucket_pause, check_graphql, graphql_errors, throttled_wait
 from .paginators import (
     GraphQLPaginator,
     JsonCursorPaginator,
@@ -24,8 +29,9 @@ from .retry import RetryPolicy, parse_retry_after
 from .settings import HttpSettings
 
 __all__ = [
-    "GraphQLPaginator", "HttpClient", "HttpConnector", "HttpError", "HttpResponse",
+    "GraphQLPaginator", "PageBatcher", "HttpClient", "HttpConnector", "HttpError", "HttpResponse",
     "HttpSettings", "JsonCursorPaginator", "LinkHeaderPaginator", "PageNumberPaginator",
     "Redactor", "Request", "ResponseError", "RetryPolicy", "UpdatedCursor", "get_path", "iso",
-    "page", "parse_retry_after", "parse_timestamp",
+    "page", "parse_retry_after", "parse_timestamp", "bucket_pause", "check_graphql",
+    "graphql_errors", "throttled_wait",
 ]

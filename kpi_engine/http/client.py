@@ -10,6 +10,7 @@ not retried: trying again cannot help.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import httpx
 
 from ..errors import SyncError
 from .redact import MAX_SHOWN, Redactor
-from .response import HttpResponse, RequestInfo
+from .response import HttpResponse, RequestInfo, ResponseError
 from .retry import (
     MAX_RETRY_AFTER,
     RETRY_STATUSES,
@@ -51,6 +52,9 @@ class Request:
     params: Mapping[str, Any] | None = None
     json: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # False for a request that must not be sent twice (a mutation that starts a job):
+    # any failure is then reported at once.
+    retry: bool = True
 
 
 class HttpClient:
@@ -61,7 +65,8 @@ class HttpClient:
                  timeout: float = 30.0, policy: RetryPolicy | None = None,
                  redactor: Redactor | None = None, retry_hook: RetryHook | None = None,
                  pause_hook: PauseHook | None = None, deadline: float | None = None,
-                 sleep: Callable[[float], None] = time.sleep, user_agent: str | None = None):
+                 sleep: Callable[[float], None] = time.sleep, user_agent: str | None = None,
+                 log: Callable[[str], None] | None = None):
         self.connector = connector
         self.policy = policy or RetryPolicy()
         self.budget = RetryBudget(self.policy.retry_budget)
@@ -70,6 +75,7 @@ class HttpClient:
         self.pause_hook = pause_hook
         self.deadline = deadline  # time.monotonic() after which the sync gives up
         self.sleep = sleep
+        self.log = log  # told about each retry and its wait (the sync's progress lines)
         self.requests_sent = 0
         self.retries = 0
         all_headers = {"User-Agent": user_agent or "kpi-engine", "Accept": "application/json"}
@@ -77,6 +83,10 @@ class HttpClient:
         self._http = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=all_headers,
                                   auth=auth, timeout=httpx.Timeout(timeout),
                                   follow_redirects=True)
+        self._origin = _origin(httpx.URL(base_url))
+        # For URLs on other hosts (a bulk download on cloud storage): no credentials.
+        self._foreign = httpx.Client(headers={"User-Agent": all_headers["User-Agent"]},
+                                     timeout=httpx.Timeout(timeout), follow_redirects=True)
 
     def __enter__(self) -> HttpClient:
         return self
@@ -86,6 +96,7 @@ class HttpClient:
 
     def close(self) -> None:
         self._http.close()
+        self._foreign.close()
 
     # -- simple requests ---------------------------------------------------------------------
     def get(self, url: str, *, params: Mapping[str, Any] | None = None, stream: str = "",
@@ -94,13 +105,14 @@ class HttpClient:
                          page=page)
 
     def post(self, url: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
-             stream: str = "", page: int = 1) -> HttpResponse:
-        return self.send(Request("POST", url, params, json), stream=stream, page=page)
+             stream: str = "", page: int = 1, retry: bool = True) -> HttpResponse:
+        return self.send(Request("POST", url, params, json, retry=retry), stream=stream,
+                         page=page)
 
     def send(self, request: Request, *, stream: str = "", page: int = 1) -> HttpResponse:
         """Send with retries; the 2xx response, read whole (one page), or an HttpError."""
-        raw, info = self._send(request, stream, page, streamed=False)
-        return self._accept(raw, info)
+        raw, info, checked = self._send(request, stream, page, streamed=False)
+        return self._accept(checked or self._wrap(raw, info))
 
     # -- pages ------------------------------------------------------------------------------
     def paginate(self, paginator: Any, *, stream: str) -> Iterator[HttpResponse]:
@@ -122,7 +134,7 @@ class HttpClient:
         """The body of a (large) download line by line, never held whole in memory (a
         Shopify bulk operation's JSONL). Failures before the body starts are retried; a
         connection lost mid-body is one HttpError (the caller's pages so far stand)."""
-        raw, info = self._send(Request(method, url, params), stream, 1, streamed=True)
+        raw, info, _ = self._send(Request(method, url, params), stream, 1, streamed=True)
         try:
             if raw.status_code >= 300:
                 raw.read()
@@ -136,11 +148,37 @@ class HttpClient:
         finally:
             raw.close()
 
+    def stream_json_lines(self, url: str, *, stream: str = "",
+                          params: Mapping[str, Any] | None = None
+                          ) -> Iterator[tuple[int, Any]]:
+        """``(line number, parsed JSON)`` for each line of a JSON Lines download; a line
+        that is not JSON is one ResponseError naming the stream and the line."""
+        info = RequestInfo(self.connector, stream or "-", 1, self.redactor.url(url))
+        for number, line in enumerate(self.stream_lines(url, stream=stream, params=params),
+                                      start=1):
+            try:
+                yield number, json.loads(line)
+            except ValueError as exc:
+                raise ResponseError(self.redactor.text(
+                    f"{info.where()}: line {number} is not JSON ({exc})")) from None
+
+    def _client_for(self, url: str) -> httpx.Client:
+        """The API's client (its headers and auth) for its own host; a bare one for an
+        absolute URL elsewhere, so a token is never sent to a third party."""
+        if "://" not in url:
+            return self._http
+        try:
+            target = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError):
+            return self._foreign
+        return self._http if _origin(target) == self._origin else self._foreign
+
     # -- the retry loop ---------------------------------------------------------------------
     def _send(self, request: Request, stream: str, page: int, *, streamed: bool
-              ) -> tuple[httpx.Response, RequestInfo]:
-        built = self._http.build_request(request.method, request.url, params=request.params,
-                                         json=request.json, headers=dict(request.headers))
+              ) -> tuple[httpx.Response, RequestInfo, HttpResponse | None]:
+        http = self._client_for(request.url)
+        built = http.build_request(request.method, request.url, params=request.params,
+                                   json=request.json, headers=dict(request.headers))
         info = RequestInfo(self.connector, stream or "-", page,
                            self.redactor.url(str(built.url)))
         started = monotonic()
@@ -151,7 +189,7 @@ class HttpClient:
             wait_at_least: float | None = None
             try:
                 self.requests_sent += 1
-                raw = self._http.send(built, stream=streamed)
+                raw = http.send(built, stream=streamed)
             except httpx.TimeoutException as exc:
                 problem = f"timed out ({_describe(exc)})"
             except httpx.TransportError as exc:
@@ -166,15 +204,17 @@ class HttpClient:
                     raw.close()
                     raise self._status_error(raw, info)
                 elif streamed or self.retry_hook is None:
-                    return raw, info
+                    return raw, info, None
                 else:
                     raw.read()
                     checked = self._wrap(raw, info)
                     wait_at_least = self.retry_hook(checked)
                     if wait_at_least is None:
-                        return raw, info
+                        return raw, info, checked
                     problem = "throttled by the API"
             attempt += 1
+            if not request.retry:
+                self._give_up(info, problem, "1 attempt (this request is never retried)")
             wait = self.policy.backoff(attempt, wait_at_least)
             spent = monotonic() - started
             if attempt > self.policy.retries_per_request:
@@ -186,14 +226,16 @@ class HttpClient:
                 self._give_up(info, problem, f"the sync's retry budget of "
                                              f"{self.budget.total} retries is spent")
             self.retries += 1
+            if self.log is not None:
+                self.log(self.redactor.text(
+                    f"{info.stream} page {info.page}: {problem}; retry {attempt} in "
+                    f"{wait:.1f}s"))
             self.sleep(wait)
             # Rebuilt: an httpx request's streamed body cannot be sent twice.
-            built = self._http.build_request(request.method, request.url,
-                                             params=request.params, json=request.json,
-                                             headers=dict(request.headers))
+            built = http.build_request(request.method, request.url, params=request.params,
+                                       json=request.json, headers=dict(request.headers))
 
-    def _accept(self, raw: httpx.Response, info: RequestInfo) -> HttpResponse:
-        response = self._wrap(raw, info)
+    def _accept(self, response: HttpResponse) -> HttpResponse:
         if self.pause_hook is not None:
             pause = self.pause_hook(response)
             if pause and pause > 0:
@@ -225,6 +267,10 @@ class HttpClient:
         if self.deadline is not None and monotonic() > self.deadline:
             raise HttpError(self.redactor.text(f"{info.where()}: the sync's time limit "
                                                "was reached"))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
 
 
 def _describe(exc: BaseException) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
 import httpx
 
 from ..connectors import Connector, Page, SyncContext
+from ..errors import KpiError, SyncError
 from .client import HttpClient
 from .cursors import UpdatedCursor
 from .redact import Redactor
@@ -55,11 +56,19 @@ class HttpConnector(Connector):
 
     # -- the engine calls this --------------------------------------------------------------
     def read(self, context: SyncContext) -> Iterator[Page]:
-        with self.client() as http:
-            yield from self.read_http(http, context)
+        with self.client(log=context.progress) as http:
+            try:
+                yield from self.read_http(http, context)
+            except KpiError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a connector bug, reported in one line
+                # The engine would print the exception's text; it may hold a secret.
+                raise SyncError(http.redactor.text(
+                    f"connector {self.name!r} failed: {type(exc).__name__}: {exc}")) from None
 
-    def client(self) -> HttpClient:
-        """A client for one sync, set up from the settings and the hooks above."""
+    def client(self, log: Callable[[str], None] | None = None) -> HttpClient:
+        """A client for one sync, set up from the settings and the hooks above; ``log``
+        hears of each retry."""
         s = self.settings
         redactor = self.redactor()
         _guard_http_logs(redactor)
@@ -69,7 +78,7 @@ class HttpConnector(Connector):
                           timeout=s.timeout_seconds, policy=s.retry_policy(),
                           redactor=redactor, retry_hook=self.retry_after,
                           pause_hook=self.pause_after, deadline=deadline,
-                          user_agent=self.user_agent)
+                          user_agent=self.user_agent, log=log)
 
     def redactor(self) -> Redactor:
         return Redactor.for_settings(self.settings)

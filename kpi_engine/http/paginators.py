@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .client import Request
+from .graphql import check_graphql
 from .response import HttpResponse, Path
 
 
@@ -134,6 +135,8 @@ class GraphQLPaginator:
 
     POSTs ``{"query": query, "variables": {..., after_variable: cursor}}`` to ``path``;
     ``connection_path`` is where the connection sits in the body (``"data.orders"``).
+    A body with GraphQL ``errors`` is one error (throttling is retried before, by the
+    connector's ``retry_after``, e.g. ``graphql.throttled_wait``).
     """
 
     path: str
@@ -147,6 +150,7 @@ class GraphQLPaginator:
         return self._request(self.start_cursor)
 
     def next(self, request: Request, response: HttpResponse) -> Request | None:
+        check_graphql(response)
         info = response.get(_join(self.connection_path, "pageInfo"), dict)
         if not info.get("hasNextPage"):
             return None
@@ -159,6 +163,7 @@ class GraphQLPaginator:
 
     def nodes(self, response: HttpResponse) -> list[Any]:
         """The connection's records: ``nodes``, or each of ``edges``' ``node``."""
+        check_graphql(response)
         connection = response.get(self.connection_path, dict)
         if "nodes" in connection:
             return response.get(_join(self.connection_path, "nodes"), list)

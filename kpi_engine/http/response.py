@@ -96,7 +96,9 @@ class HttpResponse:
         except UnicodeDecodeError:
             raise self.error("the response is not UTF-8 JSON") from None
         except json.JSONDecodeError as exc:
-            truncated = exc.pos >= len(body.rstrip()) - 1
+            # Cut short: the parser ran into the end, or into a string never closed.
+            truncated = exc.pos >= len(body.rstrip()) - 1 or exc.msg.startswith(
+                "Unterminated")
             what = "truncated JSON (the body ends early)" if truncated else "invalid JSON"
             raise self.error(f"{what}: {exc.msg} at character {exc.pos} of "
                              f"{len(body)}") from None

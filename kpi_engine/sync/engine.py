@@ -29,6 +29,7 @@ from ..extensions import connector_class
 from ..schema import TABLES, Table
 from ..warehouses.base import MergeCounts, Warehouse
 from .coerce import CoercedPage, TableCoercer
+from .progress import OnPage, PageDone
 
 MAX_REPORTED = 20  # bad values listed in one error; the rest are counted
 
@@ -74,16 +75,19 @@ class SyncReport:
 
 
 def run_sync(connector_name: str, warehouse: Warehouse, settings: dict[str, Any], *,
-             full_refresh: bool = False, log: Log | None = None) -> SyncReport:
+             full_refresh: bool = False, log: Log | None = None,
+             on_page: OnPage | None = None) -> SyncReport:
     """Read every page ``connector_name`` yields and merge it into ``warehouse``.
 
     Raises ``SyncError`` (one line, or one line per bad value for atomic connectors) for
     bad settings, unknown tables or columns, values that do not fit their column, or a
     connector failure; pages committed before a failure stay (non-atomic connectors).
+    ``on_page`` (a progress display) is told about each page instead of a ``log`` line.
     """
     cls = connector_class(connector_name)
     connector = cls(build_settings(cls, settings))
     run = _Run(connector_name, connector, warehouse, full_refresh, log)
+    run.on_page = on_page
     clock = time.perf_counter()
     with warehouse.sync_lock(connector_name, log):
         if cls.atomic:
@@ -144,6 +148,7 @@ class _Run:
         self.seen: dict[str, int] = {}
         self.problems: list[str] = []  # the first MAX_REPORTED problems of this run
         self.problem_count = 0
+        self.on_page: OnPage | None = None
 
     # -- the two loading modes ---------------------------------------------------------------
     def load_incremental(self) -> None:
@@ -161,7 +166,7 @@ class _Run:
             self._ensure(coerced.table)
             with self.warehouse.transaction():
                 self._write(page, coerced)
-            self._progress(coerced, "")
+            self._progress(coerced, "", page.stream)
             del page, coerced  # not alive while the connector reads the next page
 
     def load_atomic(self) -> None:
@@ -181,7 +186,8 @@ class _Run:
                     if not self.problem_count:
                         self._ensure(coerced.table, made)
                         self._write(page, coerced)
-                    self._progress(coerced, "" if not self.problem_count else "checked ")
+                    self._progress(coerced, "" if not self.problem_count else "checked ",
+                                   page.stream)
                     del page, coerced  # not alive while the connector reads the next page
                 if self.problem_count:
                     raise SyncError(self._problem_message("nothing was loaded"))
@@ -267,11 +273,14 @@ class _Run:
             self.warehouse.delete_rows(table.name)
             self.replaced.add((table.name, None))
 
-    def _progress(self, coerced: CoercedPage, what: str) -> None:
+    def _progress(self, coerced: CoercedPage, what: str, stream: str | None = None) -> None:
         """'orders: 1,204 rows (page 3)', counting the table's rows so far in this run."""
         name = coerced.table.name
         self.seen[name] = self.seen.get(name, 0) + len(coerced.rows)
-        if self.log is not None:
+        if self.on_page is not None:
+            self.on_page(PageDone(name, stream or name, len(coerced.rows), self.seen[name],
+                                  self.page_no, not what))
+        elif self.log is not None:
             self.log(f"{name}: {self.seen[name]:,} rows {what}(page {self.page_no})")
 
     def _table(self, name: str) -> Table:

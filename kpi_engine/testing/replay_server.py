@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -90,11 +91,13 @@ class _Fault:
 class ReplayServer:
     """``with ReplayServer() as server: server.add("GET", "/orders", Reply.json([...]))``"""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, record: bool = True):
+        self.record = record  # False: keep no requests (memory checks of long syncs)
         self._routes: list[_Route] = []
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
+        self.request_count = 0  # also counted when not recorded
         self.held = threading.Event()  # set when a ``hold`` fault caught a request
         self._release = threading.Event()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -134,7 +137,8 @@ class ReplayServer:
             query: Mapping[str, Any] | None = None) -> None:
         """Serve ``reply`` (a Reply, a function of the request, or JSON data) for requests
         with this method and path whose query contains ``query``; of several routes the
-        one naming most query parameters wins, then the one added last."""
+        one naming most query parameters wins, then the one added last. ``"*"`` as method
+        or path matches any (a fallback: exact routes win)."""
         if not isinstance(reply, Reply) and not callable(reply):
             reply = Reply.json(reply)
         with self._lock:
@@ -147,6 +151,7 @@ class ReplayServer:
             self._routes.clear()
             self._faults.clear()
             self.requests.clear()
+            self.request_count = 0
         self.held.clear()
         self._release.clear()
 
@@ -166,6 +171,11 @@ class ReplayServer:
                                        {k: str(v) for k, v in (query or {}).items()}, skip,
                                        times, retry_after, status, seconds))
 
+    def faults_left(self) -> int:
+        """Injected failures not yet served."""
+        with self._lock:
+            return sum(f.times for f in self._faults)
+
     def release(self) -> None:
         """Let requests caught by ``hold`` go on."""
         self._release.set()
@@ -177,7 +187,9 @@ class ReplayServer:
     # -- called by the handler thread --------------------------------------------------------
     def _answer(self, request: RecordedRequest) -> tuple[Reply, _Fault | None]:
         with self._lock:
-            self.requests.append(request)
+            self.request_count += 1
+            if self.record:
+                self.requests.append(request)
             fault = self._take_fault(request)
             route = self._route(request)
         if route is None:
@@ -199,9 +211,10 @@ class ReplayServer:
     def _route(self, request: RecordedRequest) -> _Route | None:
         best, best_score = None, -1
         for index, route in enumerate(self._routes):
-            if route.method == request.method and route.path == request.path \
+            if route.method in ("*", request.method) and route.path in ("*", request.path) \
                     and _contains(request.query, route.query):
-                score = len(route.query) * 100_000 + index
+                exact = (route.method != "*") + (route.path != "*")
+                score = exact * 10**9 + len(route.query) * 100_000 + index
                 if score > best_score:
                     best, best_score = route, score
         return best
@@ -209,6 +222,13 @@ class ReplayServer:
 
 def _contains(query: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
     return all(query.get(k) == v for k, v in wanted.items())
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 HTML_PAGE = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
@@ -255,7 +275,8 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                     if fault.retry_after is not None:
                         headers["Retry-After"] = fault.retry_after
                 elif kind == "server_error":
-                    status, content = fault.status, b'{"errors": "Internal Server Error"}'
+                    status = fault.status
+                    content = json.dumps({"errors": _phrase(status)}).encode()
                     headers = {"Content-Type": "application/json"}
                 elif kind == "truncated":
                     content = content[: max(1, len(content) // 2)]
