@@ -1,5 +1,6 @@
 """The Shopify connector's pure parts: GraphQL nodes -> canonical rows, statuses, the
-bulk JSONL parent rebuild, the orders CSV export and the throttle arithmetic."""
+bulk JSONL parent rebuild and the orders CSV export (the throttle arithmetic is the
+engine's, kpi_engine.http.graphql, tested with it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import tracemalloc
 from decimal import Decimal
 
 import pytest
-from kpi_engine_plugins.shopify import mapping, throttle
+from kpi_engine_plugins.shopify import mapping
 from kpi_engine_plugins.shopify.bulk_jsonl import read_groups
 from kpi_engine_plugins.shopify.csv_export import read_orders_export, strip_private
 from kpi_engine_plugins.shopify.status import canonical_status
@@ -244,22 +245,3 @@ def test_orders_export_errors(tmp_path):
     with pytest.raises(SyncError, match=r"x.csv:2: column 'Lineitem quantity': cannot read "
                                         "'two' as an integer"):
         list(read_orders_export(path, "s"))
-
-
-# -- cost throttling ------------------------------------------------------------------------
-def _cost(requested, available, rate=50.0):
-    return {"extensions": {"cost": {"requestedQueryCost": requested, "throttleStatus": {
-        "maximumAvailable": 1000.0, "currentlyAvailable": available, "restoreRate": rate}}}}
-
-
-def test_throttle_waits_for_the_bucket_to_refill():
-    throttled = {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-                 **_cost(752, 2)}
-    assert throttle.wait_after_throttled(throttled) == pytest.approx(15.0)  # 750 / 50
-    assert throttle.wait_after_throttled(_cost(752, 2)) is None  # no error: no retry
-    assert throttle.wait_after_throttled({"errors": [{"extensions": {"code": "THROTTLED"}}]}) \
-        == throttle.DEFAULT_WAIT
-    assert throttle.pause_before_next(_cost(100, 900)) == 0.0
-    assert throttle.pause_before_next(_cost(100, 40)) == pytest.approx(1.2)
-    assert throttle.pause_before_next({"data": {}}) == 0.0
-    assert throttle.pause_before_next(_cost(100, 40, rate=0)) == 0.0  # nonsense: no wait

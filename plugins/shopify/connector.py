@@ -9,11 +9,11 @@ from typing import Any
 from kpi_engine.connectors import Page, SyncContext
 from kpi_engine.errors import SyncError
 from kpi_engine.http import GraphQLPaginator, HttpClient, HttpConnector, HttpResponse
+from kpi_engine.http.graphql import bucket_pause, throttled_wait
 
 from . import mapping, queries
 from .graphql import graphql_data
 from .settings import ShopifySettings
-from .throttle import pause_before_next, wait_after_throttled
 from .values import ShopifyDataError, field, nodes
 
 ORDER_TABLES = ("orders", "order_lines", "refunds", "checkouts")
@@ -42,11 +42,14 @@ class ShopifyConnector(HttpConnector):
         token = self.settings.access_token
         return {"X-Shopify-Access-Token": token.get_secret_value()} if token else {}
 
+    # Shopify's cost-based throttling, with the engine's GraphQL helpers: a THROTTLED
+    # answer is sent again once the bucket can pay for it, and the next query waits while
+    # the bucket is low (extensions.cost.throttleStatus).
     def retry_after(self, response: HttpResponse) -> float | None:
-        return wait_after_throttled(response.try_json())
+        return throttled_wait(response)
 
     def pause_after(self, response: HttpResponse) -> float:
-        return pause_before_next(response.try_json())
+        return bucket_pause(response)
 
     # -- reading ----------------------------------------------------------------------------
     def read(self, context: SyncContext) -> Iterator[Page]:
