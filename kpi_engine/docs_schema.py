@@ -38,6 +38,9 @@ CANONICAL_MEANINGS: dict[str, dict[str, str]] = {
         "utm_campaign": "utm_campaign of that visit (matches ad_spend.campaign).",
         "landing_page": "First page of that visit (path).",
         "updated_at": "Last change of the order in its source" + _UTC,
+        "presentment_currency": "Currency the buyer saw and paid in, when the platform "
+                                "sells in several (Shopify's presentment currency); the "
+                                "money columns stay in `currency`.",
     },
     "order_lines": {
         "order_id": "The order (orders.order_id).",

@@ -55,7 +55,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
        f"order_id source channel customer_id created_at:timestamp currency subtotal:{_MONEY} "
        f"discounts:{_MONEY} shipping:{_MONEY} tax:{_MONEY} total:{_MONEY} refunded:{_MONEY} "
        "status is_test:boolean utm_source utm_medium utm_campaign landing_page "
-       "updated_at:timestamp",
+       "updated_at:timestamp presentment_currency",
        "Orders; status is one of pending, paid, fulfilled, cancelled, refunded."),
     _t("order_lines", "one order line", ("source", "order_id", "line_id"),
        f"order_id line_id source product_id variant_id sku quantity:integer "

@@ -111,6 +111,9 @@ def plugins(fmt: str) -> None:
                             [[p["name"], p["module"], p["distribution"], p["version"]]
                              for p in data["plugins"]], align_right=set()))
     click.echo("\nconnectors: " + (", ".join(c["name"] for c in data["connectors"]) or "none"))
+    for c in data["connectors"]:  # `kpi sync NAME --help` explains each setting
+        click.echo(f"  {c['name']} settings: "
+                   + (", ".join(s["name"] for s in c["settings"]) or "none"))
     click.echo("warehouses: " + ", ".join(data["warehouses"]))
     click.echo("spec packs: " + ", ".join(data["spec_packs"]))
     for b in data["broken"]:

@@ -128,7 +128,7 @@ class _Shop:
             "utm_medium": _utm(session, "medium", "(none)") if web else None,
             "utm_campaign": session["campaign"] if web else None,
             "landing_page": session["landing_page"] if web else None,
-            "updated_at": updated_at}
+            "updated_at": updated_at, "presentment_currency": "USD"}
         if web:
             session["revenue"] = total
             self.order_of_session[session["session_id"]] = order

@@ -1,0 +1,255 @@
+"""Sync benchmark: Shopify orders (3 lines each) served by a loopback server, synced by
+`kpi sync shopify` into DuckDB through paged GraphQL queries and through a bulk
+operation's JSONL, beside a baseline measured in the same run: the same canonical rows
+loaded by `kpi sync files` from JSON Lines.
+
+Each run is a child process, as a user runs it; printed per run: rows and orders per
+second of wall time and orders per second of the process's own CPU time (the machine may
+be shared), and the peak resident memory of the whole `kpi sync` process (its maximum
+RSS, from wait4). The server runs in a process of its own, so its memory is not counted.
+Memory should not grow with orders: compare the small and the large run (the ratio is
+printed).
+
+    python bench/sync_bench.py [--orders 200000] [--small 50000] [--paged-orders 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GRAPHQL = "/admin/api/2025-01/graphql.json"
+LINES = 3
+
+
+def _money(amount: str) -> dict:
+    return {"shopMoney": {"amount": amount, "currencyCode": "USD"},
+            "presentmentMoney": {"amount": amount, "currencyCode": "USD"}}
+
+
+def order_node(i: int) -> dict:
+    """Order ``i`` as the GraphQL Admin API returns it (lines nested as a connection)."""
+    prices = [f"{10 + (i + j) % 90}.00" for j in range(LINES)]
+    qty = [1 + (i + j) % 3 for j in range(LINES)]
+    subtotal = sum(float(p) * q for p, q in zip(prices, qty, strict=True))
+    day = f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z"
+    lines = [{
+        "id": f"gid://shopify/LineItem/{i * LINES + j}", "sku": f"SKU-{(i + j) % 500}",
+        "quantity": qty[j], "product": {"id": f"gid://shopify/Product/{(i + j) % 500}"},
+        "variant": {"id": f"gid://shopify/ProductVariant/{(i + j) % 500}",
+                    "inventoryItem": {"unitCost": {"amount": "4.00",
+                                                   "currencyCode": "USD"}}},
+        "originalUnitPriceSet": _money(prices[j]),
+        "originalTotalSet": _money(f"{float(prices[j]) * qty[j]:.2f}"),
+        "discountAllocations": [],
+    } for j in range(LINES)]
+    return {
+        "id": f"gid://shopify/Order/{i}", "name": f"#{i}", "createdAt": day,
+        "processedAt": day, "updatedAt": day, "cancelledAt": None, "test": False,
+        "displayFinancialStatus": "PAID", "displayFulfillmentStatus": "FULFILLED",
+        "sourceName": "web", "currencyCode": "USD", "presentmentCurrencyCode": "USD",
+        "customer": {"id": f"gid://shopify/Customer/{i % 50_000}"},
+        "customerJourneySummary": None,
+        "totalDiscountsSet": _money("0.00"), "totalShippingPriceSet": _money("5.00"),
+        "totalTaxSet": _money("0.00"), "totalPriceSet": _money(f"{subtotal + 5:.2f}"),
+        "totalRefundedSet": _money("0.00"),
+        "lineItems": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": lines},
+        "shippingLines": {"nodes": [{"id": f"gid://shopify/ShippingLine/{i}",
+                                     "title": "Standard",
+                                     "originalPriceSet": _money("5.00"),
+                                     "discountedPriceSet": _money("5.00")}]},
+        "refunds": [],
+    }
+
+
+def write_inputs(folder: Path, orders: int) -> None:
+    """The bulk JSONL (children on lines of their own, with __parentId) and the baseline's
+    canonical JSON Lines files, made by the connector's own mapping from the same nodes."""
+    sys.path.insert(0, str(ROOT))
+    from kpi_engine_plugins.shopify.mapping import order_rows
+
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / "files"
+    base.mkdir(exist_ok=True)
+    with (folder / "bulk.jsonl").open("w") as bulk, \
+            (base / "orders.jsonl").open("w") as o, \
+            (base / "order_lines.jsonl").open("w") as ol, \
+            (base / "checkouts.jsonl").open("w") as co:
+        for i in range(orders):
+            node = order_node(i)
+            parent = {k: v for k, v in node.items() if k not in ("lineItems",
+                                                                 "shippingLines")}
+            bulk.write(json.dumps(parent) + "\n")
+            for child in node["lineItems"]["nodes"] + node["shippingLines"]["nodes"]:
+                bulk.write(json.dumps({**child, "__parentId": node["id"]}) + "\n")
+            order, lines, _, checkouts = order_rows(node, "shopify")
+            o.write(json.dumps(order, default=str) + "\n")
+            for row in lines:
+                ol.write(json.dumps(row, default=str) + "\n")
+            for row in checkouts:
+                co.write(json.dumps(row, default=str) + "\n")
+
+
+# -- the loopback Shopify --------------------------------------------------------------------
+def serve(folder: Path, orders: int) -> ThreadingHTTPServer:
+    """A Shopify GraphQL endpoint: orders pages generated on demand, a bulk operation whose
+    result is ``folder/bulk.jsonl`` (streamed), every other stream empty."""
+    empty = {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []}
+    cost = {"cost": {"requestedQueryCost": 100, "throttleStatus": {
+        "maximumAvailable": 20000.0, "currentlyAvailable": 19000.0, "restoreRate": 1000.0}}}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):  # quiet
+            pass
+
+        def do_POST(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            query, variables = body["query"], body.get("variables") or {}
+            if "bulkOperationRunQuery" in query:
+                data = {"bulkOperationRunQuery": {"bulkOperation": {
+                    "id": "gid://shopify/BulkOperation/1", "status": "CREATED"},
+                    "userErrors": []}}
+            elif "node(id:" in query:
+                port = self.server.server_address[1]
+                data = {"node": {"id": variables["id"], "status": "COMPLETED",
+                                 "errorCode": None, "objectCount": str(orders),
+                                 "url": f"http://127.0.0.1:{port}/bulk.jsonl",
+                                 "partialDataUrl": None}}
+            elif "orders(first" in query:
+                start = int(variables.get("after") or 0)
+                end = min(orders, start + int(variables["first"]))
+                data = {"orders": {"pageInfo": {"hasNextPage": end < orders,
+                                                "endCursor": str(end)},
+                                   "nodes": [order_node(i) for i in range(start, end)]}}
+            else:
+                root = query.split("{", 2)[1].split("(")[0].strip()
+                data = {root: empty}
+            self._send(json.dumps({"data": data, "extensions": cost}).encode(),
+                       "application/json")
+
+        def do_GET(self):  # noqa: N802
+            path = folder / "bulk.jsonl"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/jsonl")
+            self.send_header("Content-Length", str(path.stat().st_size))
+            self.end_headers()
+            with path.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    self.wfile.write(chunk)
+
+        def _send(self, payload: bytes, kind: str):
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def run_server_process(folder: Path, orders: int) -> tuple[subprocess.Popen, str]:
+    """The server in a process of its own (its memory and CPU are not the sync's)."""
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(folder), "--orders",
+                             str(orders)], stdout=subprocess.PIPE, text=True)
+    url = proc.stdout.readline().strip()
+    return proc, url
+
+
+# -- measuring ------------------------------------------------------------------------------
+def measure(argv: list[str], cwd: Path, env: dict) -> tuple[float, float, float, str]:
+    """Run ``argv`` as a child: wall seconds, CPU seconds, peak RSS (MB), its stdout."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"{' '.join(argv[2:5])} failed: {err.read()[-2000:]}")
+        text = out.read()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
+
+
+def kpi_sync(connector: str, warehouse: Path, *settings: str) -> list[str]:
+    return [sys.executable, "-m", "kpi_engine", "sync", connector, "-q", "-w",
+            f"duckdb:///{warehouse}", *[x for s in settings for x in ("--set", s)]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=200_000)
+    parser.add_argument("--small", type=int, default=50_000)
+    parser.add_argument("--paged-orders", type=int, default=10_000,
+                        help="orders for the paged GraphQL sync (50 a request)")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        server = serve(args.serve, args.orders)
+        print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+        threading.Event().wait()
+        return
+
+    env = {**os.environ, "KPI_SHOPIFY_ACCESS_TOKEN": "shpat_bench"}
+    rows_per_order = 1 + LINES + 1  # the order, its lines, its completed checkout
+    print(f"{'run':<34} {'orders':>8} {'rows':>9} {'wall s':>7} {'CPU s':>6} "
+          f"{'orders/s':>9} {'rows/s':>8} {'orders/CPU s':>12} {'peak MB':>8}")
+    peaks: dict[str, dict[int, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="kpi-sync-bench-") as tmp:
+        root = Path(tmp)
+        sizes = sorted({args.small, args.orders})
+        for n in sizes:
+            folder = root / str(n)
+            write_inputs(folder, n)
+            proc, url = run_server_process(folder, n)
+            try:
+                runs = [("baseline: files from JSON Lines", n,
+                         kpi_sync("files", folder / "files.duckdb", f"path={folder/'files'}",
+                                  "source=shopify")),
+                        ("shopify bulk operation (JSONL)", n,
+                         kpi_sync("shopify", folder / "bulk.duckdb", f"base_url={url}",
+                                  "bulk=always", "streams=orders",
+                                  "bulk_poll_seconds=0.05"))]
+                if n == sizes[0] and args.paged_orders:
+                    paged = min(args.paged_orders, n)
+                    runs.append(("shopify paged GraphQL", paged, None))
+                for label, count, argv in runs:
+                    if argv is None:  # the paged run serves its own number of orders
+                        proc.kill()
+                        proc.wait()
+                        proc, url = run_server_process(folder, count)
+                        argv = kpi_sync("shopify", folder / "paged.duckdb",
+                                        f"base_url={url}", "bulk=never", "streams=orders",
+                                        "orders_page_size=50")
+                    wall, cpu, peak, _ = measure(argv, ROOT, env)
+                    rows = count * rows_per_order
+                    print(f"{label:<34} {count:>8,} {rows:>9,} {wall:>7.1f} {cpu:>6.1f} "
+                          f"{count / wall:>9,.0f} {rows / wall:>8,.0f} {count / cpu:>12,.0f} "
+                          f"{peak:>8.0f}", flush=True)
+                    peaks.setdefault(label, {})[count] = peak
+            finally:
+                proc.kill()
+                proc.wait()
+    for label, by_size in peaks.items():
+        if len(by_size) == 2:
+            (a, pa), (b, pb) = sorted(by_size.items())
+            print(f"{label}: peak memory {pa:.0f} MB at {a:,} orders, {pb:.0f} MB at "
+                  f"{b:,} orders (ratio {pb / pa:.2f})")
+
+
+if __name__ == "__main__":
+    main()

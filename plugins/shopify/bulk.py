@@ -1,0 +1,138 @@
+"""Orders through a bulk operation: the fast way to read a whole shop.
+
+``bulkOperationRunQuery`` starts the query on Shopify's side; we poll the operation
+(``node(id:)``) until it is COMPLETED, download its JSONL to a temporary file (streamed,
+never held in memory), rebuild each order with its lines (bulk_jsonl.py) and yield pages
+of a few thousand orders. The download URL is a signed storage address: it is fetched
+without the shop's access token. The orders cursor is saved with the last page only, since
+a bulk file is in no particular update order; a killed bulk sync starts over, and the
+merge by primary key makes that harmless.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from kpi_engine.connectors import Page, SyncContext
+from kpi_engine.errors import SyncError
+from kpi_engine.http import HttpClient
+
+from . import mapping, queries
+from .bulk_jsonl import read_groups
+from .graphql import graphql_data
+from .values import ShopifyDataError, field
+
+if TYPE_CHECKING:
+    from .connector import ShopifyConnector
+
+ORDERS_PER_PAGE = 5_000
+_CHILD_FIELDS = {"LineItem": "lineItems", "ShippingLine": "shippingLines"}
+_DONE = {"COMPLETED"}
+_FAILED = {"FAILED", "CANCELED", "CANCELLED", "EXPIRED"}
+
+
+def _child_field(child: dict[str, Any]) -> str:
+    kind = str(child.get("id", "")).split("/")
+    name = _CHILD_FIELDS.get(kind[3] if len(kind) > 4 else "")
+    if name is None:
+        raise SyncError(f"shopify bulk file: a nested node of unexpected type "
+                        f"{child.get('id')!r:.80}")
+    return name
+
+
+def bulk_order_pages(connector: ShopifyConnector, http: HttpClient,
+                     context: SyncContext) -> Iterator[Page]:
+    cursor = connector.updated_cursor(context, "orders", ordered=False)
+    url = run_bulk_query(connector, http, queries.bulk_orders_query(connector.search(cursor)))
+    source = connector.settings.source
+    if url is not None:
+        with tempfile.TemporaryDirectory(prefix="kpi-shopify-") as tmp:
+            path = Path(tmp) / "orders.jsonl"
+            download(connector, url, path)
+            context.progress("shopify: bulk file downloaded, "
+                             f"{path.stat().st_size / 1e6:,.1f} MB")
+            yield from _pages_of(path, source)
+    yield Page("orders", [], stream="orders", cursor=cursor.done())
+
+
+def _pages_of(path: Path, source: str) -> Iterator[Page]:
+    tables: dict[str, list[dict]] = {"orders": [], "order_lines": [], "refunds": [],
+                                     "checkouts": []}
+    count = 0
+    for count, group in enumerate(read_groups(path, label="bulk orders.jsonl",
+                                              field_of=_child_field), 1):
+        try:
+            order, lines, refunds, checkouts = mapping.order_rows(group, source)
+        except ShopifyDataError as exc:
+            raise SyncError(f"shopify orders (bulk): order {group.get('id')!r:.60} "
+                            f"(number {count} of the file): {exc}") from None
+        tables["orders"].append(order)
+        tables["order_lines"].extend(lines)
+        tables["refunds"].extend(refunds)
+        tables["checkouts"].extend(checkouts)
+        if len(tables["orders"]) >= ORDERS_PER_PAGE:
+            yield from _flush(tables)
+    yield from _flush(tables)
+
+
+def _flush(tables: dict[str, list[dict]]) -> Iterator[Page]:
+    for table, rows in tables.items():
+        if rows:
+            yield Page(table, rows, stream="orders")
+            tables[table] = []
+
+
+def run_bulk_query(connector: ShopifyConnector, http: HttpClient, query: str) -> str | None:
+    """Start the bulk query, wait for it, and return the result's URL (None: no rows)."""
+    started = graphql_data(http.post(queries.GRAPHQL_PATH, stream="orders (bulk)",
+                                     json={"query": queries.BULK_RUN,
+                                           "variables": {"query": query}}))
+    payload = field(started, "bulkOperationRunQuery")
+    errors = payload.get("userErrors") or []
+    if errors:
+        messages = "; ".join(str(e.get("message", e))[:200] for e in errors[:3]
+                             if isinstance(e, dict))
+        raise SyncError(f"shopify: the bulk operation was refused: {messages}"
+                        " (another bulk query of this app may be running)")
+    operation_id = field(payload, "bulkOperation.id")
+    settings = connector.settings
+    deadline = time.monotonic() + settings.bulk_timeout_seconds
+    polls = 0
+    while True:
+        polls += 1
+        data = graphql_data(http.post(queries.GRAPHQL_PATH, stream="orders (bulk)", page=polls,
+                                      json={"query": queries.BULK_POLL,
+                                            "variables": {"id": operation_id}}))
+        node = field(data, "node")
+        status = field(node, "status")
+        if status in _DONE:
+            return node.get("url")
+        if status in _FAILED:
+            raise SyncError(f"shopify: the bulk operation ended {status}"
+                            f" ({node.get('errorCode') or 'no error code'})")
+        if time.monotonic() > deadline:
+            raise SyncError(f"shopify: the bulk operation did not finish within "
+                            f"{settings.bulk_timeout_seconds:g}s (status {status})")
+        time.sleep(settings.bulk_poll_seconds)
+
+
+def download(connector: ShopifyConnector, url: str, path: Path) -> None:
+    """Stream the bulk result to ``path`` with a client that carries no access token
+    (the URL is a signed storage address on another host)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise SyncError("shopify: the bulk operation's URL is not an http(s) address")
+    origin = f"{parts.scheme}://{parts.netloc}"
+    s = connector.settings
+    with HttpClient(connector.name, origin, timeout=s.timeout_seconds,
+                    policy=s.retry_policy(), redactor=connector.redactor()) as plain, \
+            path.open("w", encoding="utf-8") as out:
+        target = url[len(origin):] or "/"
+        for line in plain.stream_lines(target, stream="orders (bulk download)"):
+            out.write(line)
+            out.write("\n")

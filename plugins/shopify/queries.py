@@ -1,0 +1,160 @@
+"""The GraphQL Admin API queries the connector sends, for one pinned API version.
+
+Shopify supports each quarterly API version for a year; the version is pinned so a
+field that moves in a later version cannot change the numbers silently. Field names and
+shapes follow https://shopify.dev/docs/api/admin-graphql/2025-01.
+"""
+
+from __future__ import annotations
+
+API_VERSION = "2025-01"
+GRAPHQL_PATH = f"admin/api/{API_VERSION}/graphql.json"
+
+_MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
+
+# Fields of an Order shared by the paged query and the bulk query (the bulk query may
+# nest connections but not lists of connections, so refunds carry no nested ones there).
+_ORDER_FIELDS = f"""
+      id name createdAt processedAt updatedAt cancelledAt test
+      displayFinancialStatus displayFulfillmentStatus sourceName
+      currencyCode presentmentCurrencyCode
+      customer {{ id }}
+      customerJourneySummary {{ firstVisit {{
+        landingPage utmParameters {{ source medium campaign }} }} }}
+      totalDiscountsSet {{ {_MONEY} }}
+      totalShippingPriceSet {{ {_MONEY} }}
+      totalTaxSet {{ {_MONEY} }}
+      totalPriceSet {{ {_MONEY} }}
+      totalRefundedSet {{ {_MONEY} }}"""
+
+_LINE_FIELDS = f"""
+          id sku quantity
+          product {{ id }}
+          variant {{ id inventoryItem {{ unitCost {{ amount currencyCode }} }} }}
+          originalUnitPriceSet {{ {_MONEY} }}
+          originalTotalSet {{ {_MONEY} }}
+          discountAllocations {{ allocatedAmountSet {{ {_MONEY} }} }}"""
+
+_SHIPPING_FIELDS = f"""
+          id title
+          originalPriceSet {{ {_MONEY} }}
+          discountedPriceSet {{ {_MONEY} }}"""
+
+# Most orders have a few lines; an order with more than MAX_LINES lines is read again on
+# its own (see connector.py), so no line is lost to the page size.
+MAX_LINES = 50
+
+ORDERS = f"""
+query Orders($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{{_ORDER_FIELDS}
+      lineItems(first: {MAX_LINES}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{{_LINE_FIELDS}
+        }}
+      }}
+      shippingLines(first: 5) {{ nodes {{{_SHIPPING_FIELDS}
+      }} }}
+      refunds(first: 20) {{ id createdAt totalRefundedSet {{ {_MONEY} }} }}
+    }}
+  }}
+}}"""
+
+ORDER_LINES = f"""
+query OrderLines($id: ID!, $first: Int!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: $first, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{{_LINE_FIELDS}
+      }}
+    }}
+  }}
+}}"""
+
+CUSTOMERS = """
+query Customers($first: Int!, $after: String, $query: String) {
+  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id createdAt updatedAt defaultAddress { countryCodeV2 } }
+  }
+}"""
+
+PRODUCTS = """
+query Products($first: Int!, $after: String, $query: String) {
+  products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id title productType updatedAt
+      variants(first: 100) {
+        nodes { id title sku price inventoryItem { unitCost { amount currencyCode } } }
+      }
+    }
+  }
+}"""
+
+INVENTORY = """
+query Inventory($first: Int!, $after: String, $query: String) {
+  inventoryItems(first: $first, after: $after, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id updatedAt unitCost { amount currencyCode }
+      variant { id title sku price product { id title productType } }
+      inventoryLevels(first: 50) {
+        nodes { updatedAt location { id } quantities(names: ["on_hand"]) { name quantity } }
+      }
+    }
+  }
+}"""
+
+ABANDONED_CHECKOUTS = f"""
+query AbandonedCheckouts($first: Int!, $after: String, $query: String) {{
+  abandonedCheckouts(first: $first, after: $after, query: $query) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      id createdAt updatedAt completedAt
+      customer {{ id }}
+      totalLineItemsPriceSet {{ {_MONEY} }}
+    }}
+  }}
+}}"""
+
+# -- bulk operations ------------------------------------------------------------------------
+# The bulk query: orders with their lines and shipping lines as nested connections (one
+# JSONL line each, with __parentId); refunds are a list field and stay inside the order.
+BULK_ORDERS = f"""
+{{
+  orders(query: $QUERY) {{
+    edges {{ node {{{_ORDER_FIELDS}
+      refunds {{ id createdAt totalRefundedSet {{ {_MONEY} }} }}
+      lineItems {{ edges {{ node {{{_LINE_FIELDS}
+      }} }} }}
+      shippingLines {{ edges {{ node {{{_SHIPPING_FIELDS}
+      }} }} }}
+    }} }}
+  }}
+}}"""
+
+BULK_RUN = """
+mutation RunBulk($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message }
+  }
+}"""
+
+BULK_POLL = """
+query BulkStatus($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation { id status errorCode objectCount url partialDataUrl }
+  }
+}"""
+
+
+def bulk_orders_query(search: str | None) -> str:
+    """The bulk orders query with its search filter written in (a bulk query takes no
+    variables); the filter is JSON-quoted, so no text of it can end the string."""
+    import json
+
+    return BULK_ORDERS.replace("(query: $QUERY)", f"(query: {json.dumps(search)})"
+                               if search else "")
