@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import fast_mapping  # a module (not a name): the two import each other
 from .status import canonical_status
 from .values import ShopifyDataError, amount, field, gid_tail, nodes, shop_money, stamp
 
@@ -23,7 +24,18 @@ CHANNELS = {"web": "website", "pos": "pos", "shopify_draft_order": "draft_order"
 
 
 def order_rows(order: Any, source: str) -> tuple[Row, list[Row], list[Row], list[Row]]:
-    """(orders row, order_lines rows, refunds rows, checkouts rows) of one Order node."""
+    """(orders row, order_lines rows, refunds rows, checkouts rows) of one Order node.
+
+    The common shape goes through fast_mapping (plain lookups); anything it refuses is
+    mapped again by ``checked_order_rows``, which names a bad field in its error."""
+    try:
+        return fast_mapping.fast_order_rows(order, source)
+    except Exception:  # noqa: BLE001 - the checked mapping decides what is wrong
+        return checked_order_rows(order, source)
+
+
+def checked_order_rows(order: Any, source: str) -> tuple[Row, list[Row], list[Row], list[Row]]:
+    """``order_rows`` with every field read through the checked readers of values.py."""
     order_id = gid_tail(field(order, "id"))
     test = bool(field(order, "test", required=False))
     lines = [line_row(item, order_id, source) for item in nodes(order, "lineItems")]
@@ -62,7 +74,7 @@ def order_rows(order: Any, source: str) -> tuple[Row, list[Row], list[Row], list
         "utm_source": utm.get("source"),
         "utm_medium": utm.get("medium"),
         "utm_campaign": utm.get("campaign"),
-        "landing_page": _path(visit.get("landingPage")),
+        "landing_page": landing_path(visit.get("landingPage")),
         "updated_at": stamp(field(order, "updatedAt"), "updatedAt"),
     }
     refunds = [refund_row(r, order_id, source) for r in nodes(order, "refunds")]
@@ -209,7 +221,8 @@ def checkout_row(checkout: Any, source: str) -> Row:
     }
 
 
-def _path(url: Any) -> str | None:
+def landing_path(url: Any) -> str | None:
+    """The path of a landing page URL, without its host and query."""
     if not isinstance(url, str) or not url:
         return None
     return urlsplit(url).path or "/"
