@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import WarehouseError
 from ..schema import Table
+from .arrow_stage import arrow_table
 from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys
 from .database_file import database_file
 from .ddl import create_table_sql, logical_to_sql
@@ -180,8 +181,6 @@ class DuckDBWarehouse(Warehouse):
 
     def upsert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
                key: Sequence[str] | None = None) -> MergeCounts:
-        import pyarrow as pa
-
         if not rows:
             return MergeCounts()
         columns = list(columns)
@@ -191,9 +190,7 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"{table.name}: merge rows lack key column(s) "
                                  f"{', '.join(absent)}")
         check_keys(table, columns, rows, key)
-        arrays = list(zip(*rows, strict=True))
-        arrow = pa.table({c: pa.array(list(v)) for c, v in zip(columns, arrays, strict=True)})
-        del arrays
+        arrow = arrow_table(table, columns, list(zip(*rows, strict=True)))
         plan = MergePlan(self.qualify(table.name), "_kpi_stage", columns, key,
                          [c for c in table.column_names if c not in columns],
                          lambda n: '"' + n.replace('"', '""') + '"')
