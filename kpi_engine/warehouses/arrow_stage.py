@@ -9,13 +9,22 @@ outside the engine, say) is built by inference as before; the engine then casts 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from ..schema import Table
 
+_tzinfo = attrgetter("tzinfo")
+
 _ARROW_TYPES = {"string": "string", "integer": "int64", "decimal": ("decimal128", 18, 4),
                 "float": "float64", "boolean": "bool_", "timestamp": ("timestamp", "us"),
                 "date": "date32"}
+
+
+def _any_aware(column: Sequence[Any]) -> bool:
+    """Aware datetimes (from a caller outside the engine, which makes them naive UTC) go
+    by inference as before: the engine then converts them in its session's time zone."""
+    return any(map(_tzinfo, filter(None, column)))
 
 
 def _arrow_type(pa: Any, logical: str) -> Any:
@@ -35,6 +44,8 @@ def arrow_table(table: Table, columns: Sequence[str], values: Sequence[Sequence[
     arrays = {}
     for name, column in zip(columns, values, strict=True):
         kind = _arrow_type(pa, logical.get(name, ""))
+        if logical.get(name) == "timestamp" and _any_aware(column):
+            kind = None
         try:
             if kind is None:
                 raise TypeError
