@@ -29,6 +29,7 @@ from ..extensions import connector_class
 from ..schema import TABLES, Table
 from ..warehouses.base import MergeCounts, Warehouse
 from .coerce import CoercedPage, TableCoercer
+from .gc_pause import gc_paused, rows_done
 from .progress import OnPage, PageDone
 
 MAX_REPORTED = 20  # bad values listed in one error; the rest are counted
@@ -89,7 +90,7 @@ def run_sync(connector_name: str, warehouse: Warehouse, settings: dict[str, Any]
     run = _Run(connector_name, connector, warehouse, full_refresh, log)
     run.on_page = on_page
     clock = time.perf_counter()
-    with warehouse.sync_lock(connector_name, log):
+    with warehouse.sync_lock(connector_name, log), gc_paused():
         if cls.atomic:
             run.load_atomic()
         else:
@@ -277,6 +278,7 @@ class _Run:
         """'orders: 1,204 rows (page 3)', counting the table's rows so far in this run."""
         name = coerced.table.name
         self.seen[name] = self.seen.get(name, 0) + len(coerced.rows)
+        rows_done(len(coerced.rows))
         if self.on_page is not None:
             self.on_page(PageDone(name, stream or name, len(coerced.rows), self.seen[name],
                                   self.page_no, not what))
