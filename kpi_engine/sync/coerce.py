@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from ..errors import did_you_mean
@@ -359,6 +359,38 @@ def _booleans(raw: list[Any]) -> list[Any]:
 _ALL_STR = {"string": _strings, "boolean": _booleans}
 
 
+# Columns of one already-typed kind (JSON connectors' Decimals, ints, bools) converted
+# without a Python call per cell. Each returns None when any value needs the per-cell
+# handler (which then reports it); otherwise exactly what that handler would give.
+_to_money = methodcaller("quantize", MONEY_SCALE, ROUND_HALF_EVEN)
+
+
+def _whole_decimals(raw: list[Decimal]) -> list[Decimal] | None:
+    try:
+        values = list(map(_to_money, raw))  # inf, sNaN, 10^30: InvalidOperation
+        # NaN fails the comparisons (a quiet NaN compares False, a signaling one raises)
+        if not (-MONEY_LIMIT < min(values) and max(values) < MONEY_LIMIT):
+            return None
+    except (InvalidOperation, ValueError):
+        return None
+    return values
+
+
+def _whole_ints(raw: list[int]) -> list[int] | None:
+    return list(raw) if INT_MIN <= min(raw) and max(raw) <= INT_MAX else None
+
+
+def _whole_bools(raw: list[bool]) -> list[bool]:
+    return list(raw)
+
+
+_WHOLE_COLUMN: dict[tuple[str, type], Callable[[list[Any]], list[Any] | None]] = {
+    ("decimal", Decimal): _whole_decimals,
+    ("integer", int): _whole_ints,
+    ("boolean", bool): _whole_bools,
+}
+
+
 def column_converter(logical_type: str) -> Callable[[list[Any]], list[Any]]:
     """A function converting a whole column (a list of raw values) at once.
 
@@ -380,7 +412,13 @@ def column_converter(logical_type: str) -> Callable[[list[Any]], list[Any]]:
         if kinds == {str}:
             return all_str(raw)
         if len(kinds) == 1:
-            handler = handlers.get(kinds.pop())
+            kind = kinds.pop()
+            whole = _WHOLE_COLUMN.get((logical_type, kind))
+            if whole is not None:
+                values = whole(raw)
+                if values is not None:
+                    return values
+            handler = handlers.get(kind)
             if handler is not None:
                 return list(map(handler, raw))
         return list(map(convert, raw))
