@@ -36,9 +36,10 @@ _SPILL_BATCH = 5_000
 
 
 # One decoder for the whole file: json.loads(text, parse_float=...) builds a new decoder
-# for every call, which costs as much as parsing a short line. orjson, when installed
-# (the ``shopify`` extra), parses a bulk file about twice as fast; Shopify's amounts are
-# JSON strings, so no float is involved either way (values.amount reads both alike).
+# for every call, which costs as much as parsing a short line. orjson (a dependency;
+# the stdlib is the fallback where it cannot be installed) parses a bulk file about 2.5
+# times as fast; Shopify's amounts are JSON strings, so no float is involved either way
+# (values.amount reads both alike).
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
