@@ -5,6 +5,8 @@ process as a user runs it.
 For JSON Lines and Parquet it prints events per second of wall time and the peak resident
 memory of the whole process (maximum RSS, from wait4) for
   - baseline: DuckDB reading the same files with count(*);
+  - read columns (JSON only): DuckDB reading just the columns the sessions are built from,
+    typed as the connector reads them, and nothing else: where sessionising's time goes;
   - sessionise: the ga4 connector's read (every session row built and handed over);
   - kpi sync ga4: the same into a DuckDB warehouse through the sync engine;
 and the ratio of each to the baseline. Targets: >= 200,000 events/s, < 1 GB peak.
@@ -120,6 +122,18 @@ extra = "" if fmt == "parquet" else ", format = 'newline_delimited'"
 print(con.execute(f"SELECT count(*) FROM {reader}(?{extra})", [files]).fetchone()[0])
 """
 
+CHILD_SCAN = """
+import duckdb, sys
+from pathlib import Path
+from kpi_engine_plugins.ga4.export_schema import json_columns
+files = sorted(str(p) for p in Path(sys.argv[1]).glob("events_*"))
+con = duckdb.connect()
+con.execute("SET memory_limit = '512MB'")
+con.execute("SET enable_progress_bar = false")
+print(con.execute("SELECT count(*), count(COLUMNS(*)) FROM read_json(?, format = "
+                  "'newline_delimited', columns = ?)", [files, json_columns()]).fetchone()[0])
+"""
+
 CHILD_READ = """
 import sys
 from datetime import UTC, datetime
@@ -181,6 +195,9 @@ def main() -> None:
                   f"{args.events / base_cpu:>10,.0f} events/CPU-s  peak {base_rss:>5,.0f} MB"
                   f"   ({counted} events)")
             runs = [("sessionise (read)", [sys.executable, "-c", CHILD_READ, str(data)])]
+            if fmt == "jsonl":
+                runs.insert(0, ("read columns only", [sys.executable, "-c", CHILD_SCAN,
+                                                      str(data)]))
             db = folder / f"{fmt}.duckdb"
             runs.append(("kpi sync ga4", [kpi, "sync", "ga4", "--warehouse", f"duckdb:///{db}",
                                           "--set", f"path={data}", "--full-refresh"]))

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from .channel_groups import SEARCH_SITES, channel_group_sql, site_pattern, source_category_sql
 
-# DuckDB macros reading one event parameter of the export's key/value array.
+# DuckDB macros reading one event parameter's value struct (whichever of its typed
+# fields holds the value), and URL parts.
 MACROS = """
-CREATE OR REPLACE TEMP MACRO ga4_value(params, k) AS
-    list_extract([p.value FOR p IN params IF p.key = k], 1);
 CREATE OR REPLACE TEMP MACRO ga4_text(v) AS
     coalesce(v.string_value, CAST(v.int_value AS VARCHAR),
              CAST(coalesce(v.double_value, v.float_value) AS VARCHAR));
