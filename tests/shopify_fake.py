@@ -22,6 +22,7 @@ from kpi_engine.testing import ReplayServer, Reply
 FIXTURES = Path(__file__).parent / "fixtures" / "shopify"
 GRAPHQL = "/admin/api/2025-01/graphql.json"
 BULK_FILE = "/bulk/orders.jsonl"
+_REFUND_PARTS = ("refundLineItems", "orderAdjustments", "refundShippingLines")
 ROOTS = {"orders": "orders.json", "customers": "customers.json", "products": "products.json",
          "inventoryItems": "inventory_items.json",
          "abandonedCheckouts": "abandoned_checkouts.json"}
@@ -72,6 +73,8 @@ class FakeShopify:
             return self._bulk_poll(variables["id"])
         if name == "order":
             return self._order_lines(variables)
+        if name == "nodes":
+            return self._refunds(variables["ids"])
         return self._page(name, query, variables)
 
     def _cost(self, requested: int, available: float = 1990.0) -> dict:
@@ -113,6 +116,12 @@ class FakeShopify:
             "pageInfo": {"hasNextPage": end < len(lines), "endCursor": _cursor(end)},
             "nodes": chunk}}}, "extensions": self._cost(60)})
 
+    def _refunds(self, ids: list[str]) -> Any:
+        """``nodes(ids:)`` for refunds, with their parts (read after a bulk download)."""
+        by_id = {r["id"]: r for o in self.data["orders"] for r in o.get("refunds") or []}
+        return Reply.json({"data": {"nodes": [by_id.get(i) for i in ids]},
+                           "extensions": self._cost(10 * len(ids))})
+
     # -- bulk operations -------------------------------------------------------------------
     def _bulk_run(self, bulk_query: str) -> Any:
         match = re.search(r"orders\(query: (\"(?:[^\"\\]|\\.)*\")\)", bulk_query)
@@ -143,6 +152,9 @@ class FakeShopify:
                 continue
             parent = {k: v for k, v in order.items() if k not in ("lineItems",
                                                                   "shippingLines")}
+            # A bulk query selects no connection inside the refunds list.
+            parent["refunds"] = [{k: v for k, v in r.items() if k not in _REFUND_PARTS}
+                                 for r in order.get("refunds") or []]
             out.append(json.dumps(parent))
             children = [json.dumps({**c, "__parentId": order["id"]})
                         for key in ("lineItems", "shippingLines")

@@ -4,7 +4,8 @@ KPI values below are worked out by hand from tests/fixtures/shopify/*.json.
 
 The shop (USD; six orders over three pages of two):
 - #1001 Jan 15, customer 7001: 2 x shirt S @ 40 (discount 8.00) + 1 x tote @ 25 (2.50),
-  shipping 5, tax 7.80; partially refunded 22.50 on Feb 3 (a later month).
+  shipping 5, tax 7.80; partially refunded on Feb 3 (a later month): the tote (22.50
+  after its discount, tax 1.86), the 5.00 shipping, less a 2.00 refund discrepancy.
 - #1002 Jan 20, customer 7002, paid in EUR (presentment 37.00): 1 x shirt M @ 40 USD.
 - #1003 Jan 25: a test order (1 x tote) -> left out.
 - #1004 Feb 5, customer 7001 again (returning): 1 x shirt S + 1 x tote, shipping 5.
@@ -50,13 +51,15 @@ EXPECTED = {
     "2025-02-01": {
         "gross_sales": 115.0,          # #1004 40 + 25; #1006 2x25 (#1005 cancelled)
         "discounts": 5.0,
-        "refunds": 22.5,               # #1001's refund, made in February
-        "net_sales": 87.5,             # 115 - 5 - 22.50
+        "refunds": 20.5,               # #1001's refund, made in February: 22.50 tote
+                                       # less a 2.00 refund discrepancy (its 5.00
+                                       # shipping and 1.86 tax are not returns)
+        "net_sales": 89.5,             # 115 - 5 - 20.50
         "orders": 2,
         "aov": 55.0,                   # (115 - 5) / 2: refunds do not move AOV
         "units_sold": 4,
         "cogs": 39.0,                  # 15 + 8 + 2x8
-        "gross_margin": (87.5 - 39) / 87.5,
+        "gross_margin": (89.5 - 39) / 89.5,
         "new_customers": 0,            # 7003's orders are a test and a cancelled one
         "returning_customer_orders": 1,  # #1004, customer 7001's second order
         "cart_abandonment_rate": 0.25,   # #1004, #1005, #1006 completed; Feb 15 abandoned

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from kpi_engine_plugins.shopify import mapping
 from kpi_engine_plugins.shopify.bulk_jsonl import read_groups
+from kpi_engine_plugins.shopify.bulk_refunds import fill_refunds
 from kpi_engine_plugins.shopify.csv_export import read_orders_export, strip_private
 from kpi_engine_plugins.shopify.status import canonical_status
 from kpi_engine_plugins.shopify.values import ShopifyDataError
@@ -51,9 +52,13 @@ def test_order_with_discounts_shipping_tax_and_a_later_refund(shop):
              x["product_id"], x["variant_id"]) for x in lines] == [
         ("6001", 2, D("40.00"), D("8.00"), D("15.00"), "8001", "9001"),
         ("6002", 1, D("25.00"), D("2.50"), D("8.00"), "8002", "9003")]
-    # Dated when it was made (February), not when the order was placed (January).
+    # Dated when it was made (February), not when the order was placed (January). The
+    # amount is what Shopify reports as returns: the tote's subtotal after its discount
+    # (22.50) less the 2.00 refund discrepancy; the refunded shipping (5.00) and tax
+    # (1.86) are not returns, but the order's `refunded` keeps all that went back.
     assert refunds == [{"refund_id": "9501", "source": "shopify", "order_id": "5001",
-                        "created_at": "2025-02-03T16:20:00Z", "amount": D("22.50")}]
+                        "created_at": "2025-02-03T16:20:00Z", "amount": D("20.50")}]
+    assert order["refunded"] == D("27.36") == D("22.50") + D("1.86") + D("5.00") - D("2.00")
     assert checkouts[0]["completed_at"] == order["created_at"]
 
 
@@ -148,7 +153,22 @@ def _bulk_file(tmp_path, shop, late: bool):
 
 
 def _rows(groups):
+    """Rows of bulk-rebuilt orders, their refunds' parts filled in from the fixtures as
+    the ``nodes(ids:)`` answer would give them (bulk_refunds.py)."""
+    groups = list(groups)
+    by_id = {r["id"]: r for o in load_fixtures()["orders"] for r in o.get("refunds", [])}
+    fill_refunds(groups, lambda ids, page: [by_id.get(i) for i in ids])
     return [mapping.order_rows(g, "s") for g in groups]
+
+
+def test_a_bulk_refund_without_its_parts_is_one_clear_error(tmp_path, shop):
+    """The bulk file has no refund parts (no connection inside a list): mapped without
+    them, the order names the missing field rather than counting the refund as 0."""
+    [group] = [g for g in read_groups(_bulk_file(tmp_path, shop, False))
+               if g["id"].endswith("/5001")]
+    assert "refundLineItems" not in group["refunds"][0]
+    with pytest.raises(ShopifyDataError, match="field 'refunds.refundLineItems' is missing"):
+        mapping.order_rows(group, "s")
 
 
 @pytest.mark.parametrize("late", [False, True])

@@ -88,6 +88,11 @@ def test_first_sync_in_bulk_then_incremental_pages(wh_url):
                                                    or second.merged["orders"].updated)
 
 
+def _zero_bag() -> dict:
+    return {"shopMoney": {"amount": "0.00", "currencyCode": "USD"},
+            "presentmentMoney": {"amount": "0.00", "currencyCode": "USD"}}
+
+
 def test_an_order_changed_at_the_source_is_updated_in_place(wh_url):
     with ReplayServer() as server:
         fake = FakeShopify(server)
@@ -100,7 +105,14 @@ def test_an_order_changed_at_the_source_is_updated_in_place(wh_url):
         order["totalRefundedSet"]["shopMoney"]["amount"] = "70.00"
         order["refunds"] = [{"id": "gid://shopify/Refund/9503",
                              "createdAt": "2025-03-01T10:00:00Z",
-                             "totalRefundedSet": copy.deepcopy(order["totalPriceSet"])}]
+                             "totalRefundedSet": copy.deepcopy(order["totalPriceSet"]),
+                             "refundLineItems": {"nodes": [
+                                 {"quantity": line["quantity"], "lineItem": {"id": line["id"]},
+                                  "subtotalSet": copy.deepcopy(line["originalTotalSet"]),
+                                  "totalTaxSet": _zero_bag()}
+                                 for line in order["lineItems"]["nodes"]]},
+                             "orderAdjustments": {"nodes": []},
+                             "refundShippingLines": {"nodes": []}}]
         report = sync(server, url)
         after = tables_of(CASE, url)
     assert report.merged["orders"].updated == 1 and report.merged["orders"].inserted == 0

@@ -24,6 +24,7 @@ from kpi_engine.http import HttpClient
 
 from . import mapping, queries
 from .bulk_jsonl import read_groups
+from .bulk_refunds import complete_refunds
 from .graphql import graphql_data
 from .values import ShopifyDataError, field
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from .connector import ShopifyConnector
 
 ORDERS_PER_PAGE = 5_000
+_REFUND_BATCH = 500  # orders whose refunds are completed together
 _CHILD_FIELDS = {"LineItem": "lineItems", "ShippingLine": "shippingLines"}
 _DONE = {"COMPLETED"}
 _FAILED = {"FAILED", "CANCELED", "CANCELLED", "EXPIRED"}
@@ -56,28 +58,40 @@ def bulk_order_pages(connector: ShopifyConnector, http: HttpClient,
             download(connector, url, path)
             context.progress("shopify: bulk file downloaded, "
                              f"{path.stat().st_size / 1e6:,.1f} MB")
-            yield from _pages_of(path, source)
+            yield from _pages_of(path, source, http)
     yield Page("orders", [], stream="orders", cursor=cursor.done())
 
 
-def _pages_of(path: Path, source: str) -> Iterator[Page]:
+def _pages_of(path: Path, source: str, http: HttpClient) -> Iterator[Page]:
     tables: dict[str, list[dict]] = {"orders": [], "order_lines": [], "refunds": [],
                                      "checkouts": []}
-    count = 0
-    for count, group in enumerate(read_groups(path, label="bulk orders.jsonl",
-                                              field_of=_child_field), 1):
+    batch: list[tuple[int, dict]] = []
+    for number, group in enumerate(read_groups(path, label="bulk orders.jsonl",
+                                               field_of=_child_field), 1):
+        batch.append((number, group))
+        if len(batch) >= _REFUND_BATCH:
+            _map_batch(batch, source, http, tables)
+        if len(tables["orders"]) >= ORDERS_PER_PAGE:
+            yield from _flush(tables)
+    _map_batch(batch, source, http, tables)
+    yield from _flush(tables)
+
+
+def _map_batch(batch: list[tuple[int, dict]], source: str, http: HttpClient,
+               tables: dict[str, list[dict]]) -> None:
+    """Map a few hundred orders, once their refunds' parts are read (bulk_refunds.py)."""
+    complete_refunds(http, [group for _, group in batch])
+    for number, group in batch:
         try:
             order, lines, refunds, checkouts = mapping.order_rows(group, source)
         except ShopifyDataError as exc:
             raise SyncError(f"shopify orders (bulk): order {group.get('id')!r:.60} "
-                            f"(number {count} of the file): {exc}") from None
+                            f"(number {number} of the file): {exc}") from None
         tables["orders"].append(order)
         tables["order_lines"].extend(lines)
         tables["refunds"].extend(refunds)
         tables["checkouts"].extend(checkouts)
-        if len(tables["orders"]) >= ORDERS_PER_PAGE:
-            yield from _flush(tables)
-    yield from _flush(tables)
+    batch.clear()
 
 
 def _flush(tables: dict[str, list[dict]]) -> Iterator[Page]:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import fast_mapping  # a module (not a name): the two import each other
+from .refund_mapping import refund_row  # fast_mapping uses it from here too
 from .status import canonical_status
 from .values import ShopifyDataError, amount, field, gid_tail, nodes, shop_money, stamp
 
@@ -126,19 +127,6 @@ def line_row(item: Any, order_id: str | None, source: str) -> Row:
         # The variant's cost when the order is synced (Shopify keeps no cost per line).
         "unit_cost": amount(cost, "variant.inventoryItem.unitCost.amount")
         if cost is not None else None,
-    }
-
-
-def refund_row(refund: Any, order_id: str | None, source: str) -> Row:
-    """One Refund -> a refunds row, dated when it was made (not the order's date). The
-    amount is what went back to the buyer: refunded line items, shipping and order
-    adjustments together (``totalRefundedSet``)."""
-    return {
-        "refund_id": gid_tail(field(refund, "id"), "refunds.id"),
-        "source": source,
-        "order_id": order_id,
-        "created_at": stamp(field(refund, "createdAt"), "refunds.createdAt"),
-        "amount": shop_money(refund, "totalRefundedSet"),
     }
 
 

@@ -13,7 +13,7 @@ GRAPHQL_PATH = f"admin/api/{API_VERSION}/graphql.json"
 _MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
 
 # Fields of an Order shared by the paged query and the bulk query (the bulk query may
-# nest connections but not lists of connections, so refunds carry no nested ones there).
+# nest connections but not connections inside a list, so refunds carry none there).
 _ORDER_FIELDS = f"""
       id name createdAt processedAt updatedAt cancelledAt test
       displayFinancialStatus displayFulfillmentStatus sourceName
@@ -40,6 +40,20 @@ _SHIPPING_FIELDS = f"""
           originalPriceSet {{ {_MONEY} }}
           discountedPriceSet {{ {_MONEY} }}"""
 
+# A refund's parts: refunded line items, order adjustments (refund discrepancies) and
+# refunded shipping lines, each as a connection on Refund (2024-10 and later). The
+# amounts are MoneyBags; refund_mapping.py says which of them make refunds.amount.
+MAX_REFUND_LINES = 50
+_REFUND_FIELDS = f"""id createdAt totalRefundedSet {{ {_MONEY} }}
+        refundLineItems(first: {MAX_REFUND_LINES}) {{
+          pageInfo {{ hasNextPage }}
+          nodes {{ quantity lineItem {{ id }}
+            subtotalSet {{ {_MONEY} }} totalTaxSet {{ {_MONEY} }} }} }}
+        orderAdjustments(first: 10) {{ nodes {{ id reason
+          amountSet {{ {_MONEY} }} taxAmountSet {{ {_MONEY} }} }} }}
+        refundShippingLines(first: 5) {{ nodes {{ id shippingLine {{ id }}
+          subtotalAmountSet {{ {_MONEY} }} taxAmountSet {{ {_MONEY} }} }} }}"""
+
 # Most orders have a few lines; an order with more than MAX_LINES lines is read again on
 # its own (see connector.py), so no line is lost to the page size.
 MAX_LINES = 50
@@ -56,7 +70,7 @@ query Orders($first: Int!, $after: String, $query: String) {{
       }}
       shippingLines(first: 5) {{ nodes {{{_SHIPPING_FIELDS}
       }} }}
-      refunds(first: 20) {{ id createdAt totalRefundedSet {{ {_MONEY} }} }}
+      refunds(first: 20) {{ {_REFUND_FIELDS} }}
     }}
   }}
 }}"""
@@ -121,7 +135,8 @@ query AbandonedCheckouts($first: Int!, $after: String, $query: String) {{
 
 # -- bulk operations ------------------------------------------------------------------------
 # The bulk query: orders with their lines and shipping lines as nested connections (one
-# JSONL line each, with __parentId); refunds are a list field and stay inside the order.
+# JSONL line each, with __parentId); refunds are a list field and stay inside the order,
+# their parts read afterwards with REFUND_DETAILS (bulk_refunds.py).
 BULK_ORDERS = f"""
 {{
   orders(query: $QUERY) {{
@@ -132,6 +147,17 @@ BULK_ORDERS = f"""
       shippingLines {{ edges {{ node {{{_SHIPPING_FIELDS}
       }} }} }}
     }} }}
+  }}
+}}"""
+
+# A bulk query cannot nest a connection inside a list field (Order.refunds is a list),
+# so after a bulk download the refunds' parts are read by id, a few refunds a request
+# (each carries up to MAX_REFUND_LINES lines, which the query cost counts).
+REFUNDS_PER_REQUEST = 10
+REFUND_DETAILS = f"""
+query RefundDetails($ids: [ID!]!) {{
+  nodes(ids: $ids) {{
+    ... on Refund {{ {_REFUND_FIELDS} }}
   }}
 }}"""
 
