@@ -60,8 +60,15 @@ def test_bulk_gives_the_tables_of_paged_queries(wh_url):
         # The download went without the shop's token (a signed storage address).
         assert "x-shopify-access-token" not in server.requests_to("/bulk/orders.jsonl")[0] \
             .headers
+        # The refunds' parts, which a bulk query cannot select, were read by id.
+        details = [r.json()["variables"]["ids"] for r in server.requests
+                   if r.path == GRAPHQL and "RefundDetails" in r.json()["query"]]
+        assert details == [["gid://shopify/Refund/9501", "gid://shopify/Refund/9502"]]
     assert report.rows["orders"] == 6
-    assert tables_of(CASE, wh_url("paged")) == tables_of(CASE, wh_url("bulk"))
+    bulk = tables_of(CASE, wh_url("bulk"))
+    assert tables_of(CASE, wh_url("paged")) == bulk
+    amounts = {row[0]: row[-1] for row in bulk["refunds"]}
+    assert amounts == {"'9501'": "Decimal('20.5000')", "'9502'": "Decimal('25.0000')"}
 
 
 def test_first_sync_in_bulk_then_incremental_pages(wh_url):
