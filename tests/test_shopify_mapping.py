@@ -129,6 +129,12 @@ def test_other_nodes(shop):
     (lambda o: o.update(updatedAt="yesterday"), "field 'updatedAt': cannot read"),
     (lambda o: o.update(lineItems="none"), "field 'lineItems': expected a list or a "
                                            "connection"),
+    (lambda o: o["refunds"][0]["refundLineItems"]["pageInfo"].update(hasNextPage=True),
+     "refund 'gid://shopify/Refund/9501' has more refunded lines than one page holds"),
+    (lambda o: o["refunds"][0].pop("orderAdjustments"),
+     "field 'refunds.orderAdjustments' is missing"),
+    (lambda o: o["refunds"][0]["orderAdjustments"]["nodes"][0]["amountSet"]["shopMoney"]
+     .update(amount="two"), "field 'amountSet.shopMoney.amount': cannot read 'two'"),
 ])
 def test_malformed_nodes_are_one_clear_error(shop, damage, message):
     node = copy.deepcopy(_order(shop, 5001))
