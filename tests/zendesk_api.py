@@ -106,7 +106,7 @@ def generated_pages(pages: int) -> tuple[list[dict], list[dict], list[dict]]:
                          "&page%5Bsize%5D=100"}
         ratings.append(body)
     events = fixture("ticket_events_page2.json")
-    events["ticket_events"] = [dict(fixture("ticket_events_page1.json")["ticket_events"][1],
+    events["ticket_events"] = [dict(fixture("ticket_events_page1.json")["ticket_events"][2],
                                     ticket_id=10_000)]
     return tickets, ratings, [events]
 

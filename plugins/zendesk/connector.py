@@ -22,7 +22,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from kpi_engine.connectors import Page, SyncContext
-from kpi_engine.errors import SyncError
 from kpi_engine.http import (
     HttpClient,
     HttpConnector,
@@ -88,7 +87,7 @@ class ZendeskConnector(HttpConnector):
         return int(datetime.combine(start, time(), UTC).timestamp()) if start else 0
 
     def _escalations(self, http: HttpClient, context: SyncContext) -> EscalationState:
-        state = _guarded_state(context.cursors.get("ticket_events"), self._start_time())
+        state = EscalationState.load(context.cursors.get("ticket_events"), self._start_time())
         paginator = EventsPaginator(state.start_time)
         for response in http.paginate(paginator, stream="ticket_events"):
             events = _guarded(response, _list, response, "ticket_events")
@@ -149,13 +148,6 @@ def _ticket_rows(response: HttpResponse, options: Options) -> list[dict[str, Any
     # contact to count.
     return [ticket_row(t, metrics.get(t.ident("id") or ""), options)
             for t in _list(response, "tickets") if t.data.get("status") != "deleted"]
-
-
-def _guarded_state(saved: str | None, start_time: int) -> EscalationState:
-    try:
-        return EscalationState.load(saved, start_time)
-    except FieldError as exc:
-        raise SyncError(f"zendesk: {exc}") from None
 
 
 def _list(response: HttpResponse, key: str, required: bool = True) -> list[Record]:

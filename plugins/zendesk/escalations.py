@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpi_engine.errors import SyncError
 from kpi_engine.http import HttpResponse, Request
-from kpi_engine.sync.json_fields import FieldError, Record
+from kpi_engine.sync.json_fields import Record
 
 EVENTS = "api/v2/incremental/ticket_events.json"
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
@@ -60,12 +61,13 @@ class EscalationState:
             data = json.loads(saved)
             return cls(int(data["start_time"]), {str(i) for i in data["escalated"]})
         except (ValueError, KeyError, TypeError):
-            raise FieldError(f"the saved ticket_events state is not understood: "
-                             f"{saved[:60]!r}; run with --full-refresh") from None
+            raise SyncError(f"zendesk: the saved ticket_events state is not understood: "
+                            f"{saved[:60]!r}; run with --full-refresh") from None
 
     def dump(self) -> str:
         if len(self.escalated) > MAX_SAVED:
-            raise FieldError(f"more than {MAX_SAVED} open escalated tickets to remember")
+            raise SyncError(f"zendesk: more than {MAX_SAVED} open escalated tickets to "
+                            "remember; set escalation_events: false")
         return json.dumps({"start_time": self.start_time,
                            "escalated": sorted(self.escalated, key=_numeric)})
 
