@@ -1,6 +1,7 @@
 """A Zendesk Support account served in its API's format by kpi_engine.testing's
 ReplayServer: the incremental ticket export (start_time, then cursor=after_cursor until
-end_of_stream, metric_sets sideloaded) and satisfaction ratings with cursor pagination
+end_of_stream, metric_sets sideloaded), the time-based ticket event export (start_time,
+then next_page until end_of_stream) and satisfaction ratings with cursor pagination
 (links.next). The records are tests/fixtures/zendesk/*.json (written for these tests in
 the format of Zendesk's API reference)."""
 
@@ -19,6 +20,7 @@ from kpi_engine.testing.conformance import ConnectorCase
 FIXTURES = Path(__file__).parent / "fixtures" / "zendesk"
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 RATINGS = "/api/v2/satisfaction_ratings.json"
+EVENTS = "/api/v2/incremental/ticket_events.json"
 EMAIL, TOKEN = "agent@example.com", "zd_tok_5e6f7a8b9c0d1e2f"
 VENDOR = "https://example.zendesk.com"
 
@@ -38,8 +40,8 @@ def _json(body: Any, server: ReplayServer) -> Reply:
                  {"Content-Type": "application/json; charset=utf-8"})
 
 
-def serve_account(server: ReplayServer, ticket_pages: list[dict], rating_pages: list[dict]
-                  ) -> None:
+def serve_account(server: ReplayServer, ticket_pages: list[dict], rating_pages: list[dict],
+                  event_pages: list[dict]) -> None:
     def guard(reply):
         def answer(request: RecordedRequest) -> Reply:
             if not _authorized(request):
@@ -56,6 +58,13 @@ def serve_account(server: ReplayServer, ticket_pages: list[dict], rating_pages: 
         body = after or {**before, "tickets": [], "metric_sets": [], "end_of_stream": True}
         server.add("GET", EXPORT, guard(lambda r, body=body: _json(body, server)),
                    query={"cursor": cursor})
+    # Any start_time without a page of its own -> the first page; next_page's start_time
+    # -> the page after; the last page's end_time -> an empty page, end of stream.
+    server.add("GET", EVENTS, guard(lambda r: _json(event_pages[0], server)))
+    for before, after in zip(event_pages, [*event_pages[1:], None], strict=True):
+        body = after or {**before, "ticket_events": [], "count": 0, "end_of_stream": True}
+        server.add("GET", EVENTS, guard(lambda r, body=body: _json(body, server)),
+                   query={"start_time": str(before["end_time"])})
     server.add("GET", RATINGS, guard(lambda r: _json(rating_pages[0], server)))
     for before, after in zip(rating_pages, rating_pages[1:], strict=False):
         token = before["meta"]["after_cursor"]
@@ -65,11 +74,13 @@ def serve_account(server: ReplayServer, ticket_pages: list[dict], rating_pages: 
 
 def fixture_account(server: ReplayServer) -> None:
     serve_account(server, [fixture(f"tickets_page{i}.json") for i in (1, 2, 3)],
-                  [fixture(f"satisfaction_ratings_page{i}.json") for i in (1, 2)])
+                  [fixture(f"satisfaction_ratings_page{i}.json") for i in (1, 2)],
+                  [fixture(f"ticket_events_page{i}.json") for i in (1, 2)])
 
 
-def generated_pages(pages: int) -> tuple[list[dict], list[dict]]:
-    """``pages`` export pages and rating pages of 2 records each, from the fixtures."""
+def generated_pages(pages: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """``pages`` export pages and rating pages of 2 records each, from the fixtures, and
+    one event page raising the first ticket's priority."""
     template = fixture("tickets_page1.json")
     tickets, ratings = [], []
     for p in range(pages):
@@ -94,7 +105,10 @@ def generated_pages(pages: int) -> tuple[list[dict], list[dict]]:
                          f"{VENDOR}/api/v2/satisfaction_ratings.json?page%5Bafter%5D=r{p + 1}"
                          "&page%5Bsize%5D=100"}
         ratings.append(body)
-    return tickets, ratings
+    events = fixture("ticket_events_page2.json")
+    events["ticket_events"] = [dict(fixture("ticket_events_page1.json")["ticket_events"][2],
+                                    ticket_id=10_000)]
+    return tickets, ratings, [events]
 
 
 @dataclass

@@ -7,6 +7,11 @@ next sync (or a killed one) continues exactly after the last committed page. Rat
 from ``/api/v2/satisfaction_ratings`` with cursor pagination (``page[size]``,
 ``links.next``). Zendesk allows 10 export requests a minute: its 429 answers carry
 ``Retry-After``, which the shared client waits for.
+
+Before the tickets, the ticket event export is read for raised priorities and group
+changes (escalations.py): an update that raised a ticket's priority is stamped before the
+ticket's export, so the ticket read right after carries it. The event state is saved
+only after the tickets, so a killed sync reads those events again.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from kpi_engine.http import (
 from kpi_engine.http.cursors import parse_timestamp
 from kpi_engine.sync.json_fields import FieldError, Record
 
+from .escalations import EscalationState, EventsPaginator, escalated_ticket_ids
 from .mapping import Options, survey_row, ticket_row
 from .settings import ZendeskSettings
 
@@ -70,19 +76,40 @@ class ZendeskConnector(HttpConnector):
         s = self.settings
         options = Options(source=s.source, category_field_id=s.category_field_id,
                           escalation_tags=tuple(s.escalation_tags))
-        yield from self._tickets(http, context, options)
+        state = self._escalations(http, context) if s.escalation_events else None
+        yield from self._tickets(http, context, options, state)
+        if state is not None:  # saved after the tickets that used it
+            yield Page("tickets", [], stream="ticket_events", cursor=state.dump())
         yield from self._ratings(http, context, options)
 
-    def _tickets(self, http: HttpClient, context: SyncContext, options: Options
-                 ) -> Iterator[Page]:
+    def _start_time(self) -> int:
         start = self.settings.start_date
+        return int(datetime.combine(start, time(), UTC).timestamp()) if start else 0
+
+    def _escalations(self, http: HttpClient, context: SyncContext) -> EscalationState:
+        state = EscalationState.load(context.cursors.get("ticket_events"), self._start_time())
+        paginator = EventsPaginator(state.start_time)
+        for response in http.paginate(paginator, stream="ticket_events"):
+            events = _guarded(response, _list, response, "ticket_events")
+            state.escalated |= _guarded(response, escalated_ticket_ids, events)
+            end = response.get("end_time", int, required=False)
+            if end is not None:
+                state.start_time = max(state.start_time, end)
+        return state
+
+    def _tickets(self, http: HttpClient, context: SyncContext, options: Options,
+                 state: EscalationState | None) -> Iterator[Page]:
         paginator = ExportPaginator(
             {"include": "metric_sets", "exclude_deleted": "true",
              "per_page": self.settings.per_page},
-            start_time=int(datetime.combine(start, time(), UTC).timestamp()) if start else 0,
+            start_time=self._start_time(),
             cursor=context.cursors.get("tickets"))
         for response in http.paginate(paginator, stream="tickets"):
             rows = _guarded(response, _ticket_rows, response, options)
+            if state is not None:
+                for row in rows:
+                    row["escalated"] = row["escalated"] or row["ticket_id"] in state.escalated
+                state.forget_closed(rows)
             yield page("tickets", rows, stream="tickets",
                        cursor=response.get("after_cursor", str), response=response)
 

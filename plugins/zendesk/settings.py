@@ -29,6 +29,9 @@ class ZendeskSettings(HttpSettings):
     escalation_tags: list[str] = Field(
         default_factory=lambda: ["escalated"],
         description="Tags that mark a ticket escalated (besides passing to a second group).")
+    escalation_events: bool = Field(
+        True, description="Read the ticket event export to mark tickets whose priority "
+                          "was raised or whose group changed as escalated.")
     ratings_lookback_days: int = Field(
         30, ge=0, le=3660,
         description="Satisfaction ratings are re-read this far back: a survey is answered "
