@@ -58,6 +58,8 @@ class AccessTokens:
         except HttpError as exc:
             raise self._refused(exc) from None
         token = response.get("access_token", str)
+        if not token.strip():
+            raise response.error("the token endpoint's access_token is empty")
         lifetime = response.get("expires_in", (int, float, str), required=False,
                                 default=3600)
         try:
