@@ -25,6 +25,21 @@ class GoogleAdsCase(ConnectorCase):
         serve_google(server, days)
 
 
+class GoogleAdsOAuthCase(GoogleAdsCase):
+    """Access tokens from a refresh token: the loopback server is the token endpoint too."""
+
+    def serve(self, server, pages):
+        super().serve(server, pages)
+        server.add("POST", "/token", {"access_token": "ya29.fresh-3456", "expires_in": 3599,
+                                      "token_type": "Bearer"})
+
+    def all_settings(self, server):
+        return {**super().all_settings(server), "token_url": server.url + "/token"}
+
+    def cli_settings(self, server):
+        return [*super().cli_settings(server), "--set", f"token_url={server.url}/token"]
+
+
 class MetaAdsCase(ConnectorCase):
     def serve(self, server, pages):
         serve_meta(server, [
@@ -44,6 +59,14 @@ class TestGoogleAdsConformance(ConnectorConformance):
                                                 "access_token": "ya29.token-5678"},
                          settings={"customer_id": "1234567890", "window_days": 1,
                                    **_PERIOD})
+
+
+class TestGoogleAdsOAuthConformance(ConnectorConformance):
+    case = GoogleAdsOAuthCase("google_ads", secrets={
+        "developer_token": "dev-token-1234", "client_secret": "GOCSPX-secret-7890",
+        "refresh_token": "1//0refresh-2468"},
+        settings={"customer_id": "1234567890", "window_days": 1,
+                  "client_id": "1234.apps.googleusercontent.com", **_PERIOD})
 
 
 class TestMetaAdsConformance(ConnectorConformance):

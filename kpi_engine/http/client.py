@@ -41,6 +41,8 @@ PauseHook = Callable[[HttpResponse], float]
 class HttpError(SyncError):
     """A request that failed for good: a 4xx answer, or retries exhausted."""
 
+    status: int | None = None  # the HTTP status of a 4xx answer (None: retries exhausted)
+
 
 @dataclass
 class Request:
@@ -55,6 +57,8 @@ class Request:
     # False for a request that must not be sent twice (a mutation that starts a job):
     # any failure is then reported at once.
     retry: bool = True
+    # A form-encoded body (application/x-www-form-urlencoded), e.g. an OAuth token request.
+    data: Mapping[str, str] | None = None
 
 
 class HttpClient:
@@ -178,7 +182,8 @@ class HttpClient:
               ) -> tuple[httpx.Response, RequestInfo, HttpResponse | None]:
         http = self._client_for(request.url)
         built = http.build_request(request.method, request.url, params=request.params,
-                                   json=request.json, headers=dict(request.headers))
+                                   json=request.json, data=request.data,
+                                   headers=dict(request.headers))
         info = RequestInfo(self.connector, stream or "-", page,
                            self.redactor.url(str(built.url)))
         started = monotonic()
@@ -233,7 +238,8 @@ class HttpClient:
             self.sleep(wait)
             # Rebuilt: an httpx request's streamed body cannot be sent twice.
             built = http.build_request(request.method, request.url, params=request.params,
-                                       json=request.json, headers=dict(request.headers))
+                                       json=request.json, data=request.data,
+                                       headers=dict(request.headers))
 
     def _accept(self, response: HttpResponse) -> HttpResponse:
         if self.pause_hook is not None:
@@ -255,9 +261,11 @@ class HttpClient:
         body = " ".join(raw.text.split())[:MAX_SHOWN] if raw.content else ""
         hint = {401: " (check the credentials)", 403: " (check the token's permissions)",
                 404: " (check base_url and the shop's name)"}.get(raw.status_code, "")
-        return HttpError(self.redactor.text(
+        error = HttpError(self.redactor.text(
             f"{info.where()}: HTTP {raw.status_code} {raw.reason_phrase}{hint}"
             + (f": {body}" if body else "")))
+        error.status = raw.status_code
+        return error
 
     def _give_up(self, info: RequestInfo, problem: str, why: str) -> None:
         raise HttpError(self.redactor.text(f"{info.where()}: gave up after {why}; last "

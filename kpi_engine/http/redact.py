@@ -32,6 +32,11 @@ class Redactor:
     def for_settings(cls, settings: BaseModel) -> Redactor:
         return cls(secret_values(settings))
 
+    def add(self, secret: str) -> None:
+        """Mask one more value from now on (a token obtained during the sync)."""
+        if secret and len(secret) >= 4 and secret not in self.secrets:
+            self.secrets = sorted([*self.secrets, secret], key=len, reverse=True)
+
     def text(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, MASK)

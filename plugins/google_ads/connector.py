@@ -18,8 +18,9 @@ from kpi_engine_plugins.ads_common.windows import first_day, today, windows
 
 from kpi_engine.connectors import Page, SyncContext
 from kpi_engine.errors import SyncError
-from kpi_engine.http import HttpClient, HttpConnector, HttpResponse, page
+from kpi_engine.http import HttpClient, HttpConnector, HttpError, HttpResponse, Request, page
 
+from .oauth import AccessTokens
 from .report_csv import read_report
 from .settings import GoogleAdsSettings
 
@@ -44,16 +45,18 @@ class GoogleAdsConnector(HttpConnector):
         if self.settings.report_csv is not None:
             yield from read_report(self.settings, PLATFORM)
             return
-        for needed in ("customer_id", "developer_token", "access_token"):
-            if getattr(self.settings, needed) is None:
-                raise SyncError(f"connector 'google_ads': setting {needed!r} is required "
-                                "(or 'report_csv' to load a report exported from the UI)")
+        missing = self.settings.missing_credentials()
+        if missing:
+            raise SyncError(f"connector 'google_ads': setting {missing[0]!r} is required "
+                            "(API mode: customer_id, developer_token, and client_id + "
+                            "client_secret + refresh_token or an access_token; or "
+                            "'report_csv' to load a report exported from the UI)")
         yield from super().read(context)
 
     def headers(self) -> dict[str, str]:
+        # Authorization is per request (AccessTokens): it changes when a token is refreshed.
         s = self.settings
-        out = {"Authorization": f"Bearer {s.access_token.get_secret_value()}",
-               "developer-token": s.developer_token.get_secret_value()}
+        out = {"developer-token": s.developer_token.get_secret_value()}
         if s.login_customer_id:
             out["login-customer-id"] = s.login_customer_id
         return out
@@ -64,10 +67,11 @@ class GoogleAdsConnector(HttpConnector):
         start = first_day(context, STREAM, attribution_days=s.attribution_days,
                           start_date=s.start_date, initial_days=s.initial_days)
         url = f"/{s.api_version}/customers/{s.customer_id}/googleAds:searchStream"
+        tokens = AccessTokens(self.name, s)
         for number, (since, until) in enumerate(windows(start, s.end_date or today(context),
                                                         s.window_days), 1):
             query = GAQL.format(since=since.isoformat(), until=until.isoformat())
-            response = http.post(url, json={"query": query}, stream=STREAM, page=number)
+            response = self._search(http, tokens, url, query, number)
             totals = DailyTotals(PLATFORM)
             batches = response.json()
             if not isinstance(batches, list):
@@ -79,6 +83,21 @@ class GoogleAdsConnector(HttpConnector):
             # The window is complete: its last day is where the next sync looks back from.
             yield page("ad_spend", totals.rows(keys), stream=STREAM,
                        cursor=max(until.isoformat(), saved), response=response)
+
+    def _search(self, http: HttpClient, tokens: AccessTokens, url: str, query: str,
+                 number: int) -> HttpResponse:
+        def send() -> HttpResponse:
+            return http.send(Request("POST", url, json={"query": query},
+                                     headers={"Authorization": tokens.bearer(http)}),
+                             stream=STREAM, page=number)
+        try:
+            return send()
+        except HttpError as exc:
+            # A token revoked or expired early: refresh once and ask again.
+            if exc.status != 401 or not tokens.can_refresh:
+                raise
+        tokens.refresh(http)
+        return send()
 
     def _add(self, totals: DailyTotals, response: HttpResponse, result: Any):
         if not isinstance(result, dict):

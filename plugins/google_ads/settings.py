@@ -20,8 +20,10 @@ CHANNEL_TYPES = {
 
 
 class GoogleAdsSettings(HttpSettings):
-    """API mode: ``customer_id``, ``developer_token``, ``access_token`` (OAuth 2, scope
-    adwords), optionally ``login_customer_id`` (a manager account). CSV mode:
+    """API mode: ``customer_id``, ``developer_token``, and ``client_id`` +
+    ``client_secret`` + ``refresh_token`` (OAuth 2, scope adwords; access tokens are
+    refreshed as needed) or a short-lived ``access_token``; optionally
+    ``login_customer_id`` (a manager account). CSV mode:
     ``report_csv``, a campaign report by day exported from the Google Ads UI (a file or a
     folder of them); no API call is made."""
 
@@ -31,6 +33,12 @@ class GoogleAdsSettings(HttpSettings):
     login_customer_id: str | None = None
     developer_token: SecretStr | None = None
     access_token: SecretStr | None = None
+    # OAuth 2.0 refresh (instead of access_token): the sync obtains its access tokens.
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    token_url: str = Field("https://oauth2.googleapis.com/token", description=(
+        "The OAuth 2.0 token endpoint; override for a proxy or tests."))
     report_csv: Path | None = Field(None, description=(
         "A campaign report by day exported from the UI (file or folder): no API call."))
     # Google Ads credits conversions to the day of the click for as long as each
@@ -41,6 +49,11 @@ class GoogleAdsSettings(HttpSettings):
     initial_days: int = Field(90, ge=1, le=3660)
     end_date: date | None = None  # last day asked for (default: today); for backfills
     campaign_types: dict[str, str] = {}  # channel type (or UI "Campaign type") -> type
+
+    @field_validator("token_url")
+    @classmethod
+    def _token_url(cls, value: str) -> str:
+        return HttpSettings._http_url(value)
 
     @field_validator("customer_id", "login_customer_id")
     @classmethod
@@ -60,6 +73,15 @@ class GoogleAdsSettings(HttpSettings):
                 raise ValueError(f"{key!r}: campaign type must be one of "
                                  f"{', '.join(CAMPAIGN_TYPES)}")
         return {k.upper().replace(" ", "_"): v for k, v in value.items()}
+
+    def missing_credentials(self) -> list[str]:
+        """The API-mode settings not given (empty when a sync can start)."""
+        missing = [n for n in ("customer_id", "developer_token") if getattr(self, n) is None]
+        if self.refresh_token is not None:
+            missing += [n for n in ("client_id", "client_secret") if getattr(self, n) is None]
+        elif self.access_token is None:
+            missing.append("refresh_token")
+        return missing
 
     def campaign_type(self, channel: str | None) -> str | None:
         if not channel:
