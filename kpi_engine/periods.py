@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .compiler.timeline import add_months
 from .errors import KpiError
 
 PERIOD_FORMS = "YYYY, YYYY-Qn, YYYY-MM, YYYY-Www or YYYY-MM-DD"
@@ -57,10 +58,10 @@ def _bounds(grain: str, year: int, part: int = 1, day: int = 1) -> tuple[date, d
         return date(year, 1, 1), date(year + 1, 1, 1)
     if grain == "quarter":
         start = date(year, 3 * part - 2, 1)
-        return start, _add_months(start, 3)
+        return start, add_months(start, 3)
     if grain == "month":
         start = date(year, part, 1)
-        return start, _add_months(start, 1)
+        return start, add_months(start, 1)
     if grain == "week":
         start = datetime.strptime(f"{year}-W{part:02d}-1", "%G-W%V-%u").date()
         if start.isocalendar()[:2] != (year, part):  # week 53 of a 52-week year
@@ -68,8 +69,3 @@ def _bounds(grain: str, year: int, part: int = 1, day: int = 1) -> tuple[date, d
         return start, start + timedelta(days=7)
     start = date(year, part, day)
     return start, start + timedelta(days=1)
-
-
-def _add_months(d: date, months: int) -> date:
-    month0 = d.month - 1 + months
-    return date(d.year + month0 // 12, month0 % 12 + 1, 1)

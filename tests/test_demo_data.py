@@ -200,6 +200,15 @@ def test_this_module_runs_on_one_xdist_worker(request):
     """``--dist loadgroup`` keeps a group on one worker by a suffix pytest-xdist adds to
     node ids; with a pytest that ignores it, this module's fixtures (and Spark) would be
     built on every worker."""
-    if not (os.environ.get("PYTEST_XDIST_WORKER") and request.config.getvalue("loadgroup")):
-        pytest.skip("runs under pytest-xdist with --dist loadgroup (-n 2, as documented)")
-    assert request.node.nodeid.endswith("@tests.test_demo_data")
+    in_xdist = os.environ.get("PYTEST_XDIST_WORKER") and request.config.getvalue("loadgroup")
+    if in_xdist or os.environ.get("KPI_GROUPING_CHILD"):  # the child never starts another
+        assert request.node.nodeid.endswith("@tests.test_demo_data")
+        return
+    # Run without xdist (-n 0): check the same thing in a child run with the documented
+    # options, where the branch above does the asserting.
+    child = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup",
+         "-p", "no:cacheprovider", f"{__file__}::{request.node.originalname}"],
+        cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "KPI_GROUPING_CHILD": "1"})
+    assert child.returncode == 0 and "1 passed" in child.stdout, child.stdout + child.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..compiler.timeline import add_months
 from ..vocabulary import WEEKDAYS
 
 TARGET_GRAINS = ("day", "week", "month", "quarter", "year")
@@ -46,11 +47,6 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def parse_period(text: object) -> Period:
