@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kpi_engine.errors import SyncError
+from kpi_engine.sync.json_fields import describe, lookup, show
 
 _MAX_AMOUNT_CHARS = 40  # a Shopify Decimal is at most a few dozen characters
 
@@ -39,18 +40,10 @@ def field(node: Any, path: str, *, required: bool = True) -> Any:
 
 
 def _field_checked(node: Any, path: str, parts: tuple[str, ...], required: bool) -> Any:
-    value = node
-    for part in parts:
-        if not isinstance(value, dict):
-            if value is None and not required:
-                return None
-            raise ShopifyDataError(f"field {path!r}: expected an object, got "
-                                   f"{_kind(value)}")
-        if part not in value:
-            if required:
-                raise ShopifyDataError(f"field {path!r} is missing")
-            return None
-        value = value[part]
+    # The slow path, taken only when a part is missing: the engine's JSON reader says
+    # which part, and what was found instead.
+    value = lookup(node, parts, required=required, root="the node",
+                   fail=lambda message: ShopifyDataError(f"field {message}"))
     if value is None and required:
         raise ShopifyDataError(f"field {path!r} is null")
     return value
@@ -63,7 +56,7 @@ def gid_tail(gid: Any, what: str = "id") -> str | None:
         return None
     if not isinstance(gid, str) or not gid.startswith("gid://shopify/"):
         raise ShopifyDataError(f"field {what!r}: expected a Shopify global id "
-                               f"(gid://shopify/...), got {_show(gid)}")
+                               f"(gid://shopify/...), got {show(gid)}")
     return gid.rsplit("/", 1)[1].split("?", 1)[0]
 
 
@@ -79,7 +72,7 @@ def amount(value: Any, what: str) -> Decimal:
         value = repr(value)
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise ShopifyDataError(f"field {what!r}: expected a decimal amount, got "
-                               f"{_show(value)}")
+                               f"{show(value)}")
     text = str(value)
     if len(text) > _MAX_AMOUNT_CHARS:
         raise ShopifyDataError(f"field {what!r}: amount longer than {_MAX_AMOUNT_CHARS} "
@@ -87,10 +80,10 @@ def amount(value: Any, what: str) -> Decimal:
     try:
         result = Decimal(text)
     except InvalidOperation:
-        raise ShopifyDataError(f"field {what!r}: cannot read {_show(value)} as an amount") \
+        raise ShopifyDataError(f"field {what!r}: cannot read {show(value)} as an amount") \
             from None
     if not result.is_finite():
-        raise ShopifyDataError(f"field {what!r}: cannot read {_show(value)} as an amount")
+        raise ShopifyDataError(f"field {what!r}: cannot read {show(value)} as an amount")
     return result
 
 
@@ -117,16 +110,7 @@ def nodes(node: Any, name: str) -> list[Any]:
         if isinstance(value.get("edges"), list):
             return [field(e, "node") for e in value["edges"]]
     raise ShopifyDataError(f"field {name!r}: expected a list or a connection, got "
-                           f"{_kind(value)}")
-
-
-def _kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+                           f"{describe(value)}")
 
 
 def stamp(value: Any, what: str) -> str | None:
@@ -140,4 +124,4 @@ def stamp(value: Any, what: str) -> str | None:
             return value
         except ValueError:
             pass
-    raise ShopifyDataError(f"field {what!r}: cannot read {_show(value)} as a timestamp")
+    raise ShopifyDataError(f"field {what!r}: cannot read {show(value)} as a timestamp")
