@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +60,11 @@ def test_record_fields_and_nested_paths_share_the_messages():
     assert str(info.value) == "orders[0]: 'customer.email' is missing (the record is an object)"
     with pytest.raises(FieldError, match=r"orders\[0\]: field 'total' should be an integer"):
         order.integer("total")
+
+
+def test_the_connector_guide_example_runs():
+    guide = (Path(__file__).parents[1] / "docs" / "writing-a-connector.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    example = [b for b in blocks if "json_fields import Record" in b]
+    assert len(example) == 1, "the guide lost its Record example"
+    exec(compile(example[0], "docs/writing-a-connector.md", "exec"), {})
