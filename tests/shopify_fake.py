@@ -56,6 +56,7 @@ class FakeShopify:
         self.late_children = late_children
         self.bulk_search: str | None = None
         self.polls = 0
+        self.ranges = True  # the bulk file's server answers Range requests (as storage does)
         server.add("POST", GRAPHQL, self.graphql)
         server.add("GET", BULK_FILE, self.bulk_file)
 
@@ -162,6 +163,7 @@ class FakeShopify:
         return Reply.json({"data": {"node": {
             "id": op_id, "status": "COMPLETED" if done else "RUNNING", "errorCode": None,
             "objectCount": str(len(self.data["orders"])),
+            "fileSize": str(len(self.bulk_bytes())) if done else None,
             "url": f"{self.server.url}{BULK_FILE}?sig=abc" if done else None,
             "partialDataUrl": None}}, "extensions": self._cost(1)})
 
@@ -192,9 +194,12 @@ class FakeShopify:
         out.extend(pending)
         return out
 
+    def bulk_bytes(self) -> bytes:
+        return ("\n".join(self.bulk_lines()) + "\n").encode()
+
     def bulk_file(self, request: Any) -> Any:
-        return Reply(200, ("\n".join(self.bulk_lines()) + "\n").encode(),
-                     {"Content-Type": "application/jsonl"})
+        return Reply(200, self.bulk_bytes(), {"Content-Type": "application/jsonl"},
+                     ranges=self.ranges)
 
 
 def _slice(items: list, variables: dict) -> dict:

@@ -219,7 +219,7 @@ mutation RunBulk($query: String!) {
 BULK_POLL = """
 query BulkStatus($id: ID!) {
   node(id: $id) {
-    ... on BulkOperation { id status errorCode objectCount url partialDataUrl }
+    ... on BulkOperation { id status errorCode objectCount fileSize url partialDataUrl }
   }
 }"""
 
