@@ -62,6 +62,7 @@ def bulk_order_pages(connector: ShopifyConnector, http: HttpClient,
                              f"{path.stat().st_size / 1e6:,.1f} MB")
             yield from _pages_of(path, source, http)
     yield Page("orders", [], stream="orders", cursor=cursor.done())
+    yield from connector.orders_complete(context, cursor)
 
 
 def _pages_of(path: Path, source: str, http: HttpClient) -> Iterator[Page]:

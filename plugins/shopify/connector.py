@@ -43,6 +43,9 @@ class ShopifyConnector(HttpConnector):
     tables = ("orders", "order_lines", "refunds", "customers", "products",
               "inventory_snapshots", "checkouts")
     settings: ShopifySettings
+    # A --full-refresh that reads every order deletes the orders gone from the shop (a
+    # deleted order) with their lines, refunds and checkout rows (sync engine).
+    full_refresh_deletes = {"orders": ("order_lines", "refunds", "checkouts")}
 
     # -- HttpConnector hooks ----------------------------------------------------------------
     def headers(self) -> Mapping[str, str]:
@@ -136,6 +139,13 @@ class ShopifyConnector(HttpConnector):
             raise
         batch.set_cursor(cursor.done())
         yield from batch.flush()
+        yield from self.orders_complete(context, cursor)
+
+    def orders_complete(self, context: SyncContext, cursor: Any) -> Iterator[Page]:
+        """On a full refresh that read every order (no start_date filter): the page that
+        lets the engine delete the orders it did not see."""
+        if context.full_refresh and cursor.since is None:
+            yield Page("orders", [], stream="orders", complete_for=(self.settings.source,))
 
     # -- the other streams -------------------------------------------------------------------
     def _simple(self, http: HttpClient, context: SyncContext, stream: str, query: str,
