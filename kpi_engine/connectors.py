@@ -39,6 +39,10 @@ class Page:
     # With replace_all: the ``source`` values whose rows it replaces even when it has no
     # rows (an empty file still empties its source's rows on a full refresh).
     replace_sources: tuple[str, ...] = ()
+    # On a full refresh: the stream has now yielded every row of ``table`` for these
+    # ``source`` values; the rows of them this run did not write are deleted when it ends
+    # (see ``Connector.full_refresh_deletes`` and sync/full_refresh_deletes.py).
+    complete_for: tuple[str, ...] = ()
 
 
 @dataclass
@@ -64,6 +68,10 @@ class Connector:
     tables: ClassVar[tuple[str, ...]] = ()
     # True: all pages of a run commit together or not at all (file loads).
     atomic: ClassVar[bool] = False
+    # Tables a full refresh reads in full, each with the tables whose rows belong to its
+    # rows (matched on its key): rows deleted at the source are deleted by a complete
+    # ``--full-refresh`` (pages marked ``complete_for``). Non-atomic connectors only.
+    full_refresh_deletes: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init__(self, settings: ConnectorSettings):
         self.settings = settings

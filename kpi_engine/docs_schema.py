@@ -229,6 +229,9 @@ Conventions:
   traffic source instead).
 - Semi-additive columns (stock on hand, followers) are read as the last value of a
   period, never summed over time.
+- Rows describe the source as it is: a record deleted at the source (not a cancelled
+  order, which stays with status `cancelled`) is deleted, not kept with a mark, by a
+  complete `--full-refresh` of a connector that can tell (docs/connectors.md).
 
 Logical types (each warehouse maps them to its own column types):
 

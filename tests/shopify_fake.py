@@ -28,6 +28,9 @@ ROOTS = {"orders": "orders.json", "customers": "customers.json", "products": "pr
          "abandonedCheckouts": "abandoned_checkouts.json"}
 _ROOT = re.compile(r"\{\s*(\w+)")
 _SINCE = re.compile(r"updated_at:>='([^']+)'")
+_OPERATION = re.compile(r"^\s*query\s+(\w+)")
+# A nested connection's page size in a query: ``lineItems(first: 50)``.
+_NESTED = re.compile(r"(\w+)\(first: (\d+)\)")
 
 
 def load_fixtures() -> dict[str, list[dict]]:
@@ -53,6 +56,7 @@ class FakeShopify:
         self.late_children = late_children
         self.bulk_search: str | None = None
         self.polls = 0
+        self.ranges = True  # the bulk file's server answers Range requests (as storage does)
         server.add("POST", GRAPHQL, self.graphql)
         server.add("GET", BULK_FILE, self.bulk_file)
 
@@ -65,16 +69,21 @@ class FakeShopify:
             return Reply.json({"errors": [{"message": "Throttled",
                                            "extensions": {"code": "THROTTLED"}}],
                                "extensions": self._cost(752, 742.0)})
+        operation = _OPERATION.search(query)
+        if operation and operation.group(1) in ("OrderLines", "OrderShippingLines"):
+            return self._order_connection(query, variables)
+        if operation and operation.group(1) == "RefundPart":
+            return self._refund_part(query, variables)
+        if operation and operation.group(1) == "OrderRefunds":
+            return self._order_refunds(variables)
         root = _ROOT.search(query)
         name = root.group(1) if root else ""
         if name == "bulkOperationRunQuery":
             return self._bulk_run(variables["query"])
         if name == "node":
             return self._bulk_poll(variables["id"])
-        if name == "order":
-            return self._order_lines(variables)
         if name == "nodes":
-            return self._refunds(variables["ids"])
+            return self._refunds(variables["ids"], query)
         return self._page(name, query, variables)
 
     def _cost(self, requested: int, available: float = 1990.0) -> dict:
@@ -94,32 +103,49 @@ class FakeShopify:
         first = int(variables["first"])
         chunk = copy.deepcopy(nodes[start:start + first])
         end = start + len(chunk)
-        limit = re.search(r"lineItems\(first: (\d+)\)", query)
-        for node in chunk if limit else ():  # lines beyond the nested page size wait
-            lines = node.get("lineItems", {}).get("nodes", [])
-            if len(lines) > int(limit.group(1)):
-                node["lineItems"] = {"nodes": lines[:int(limit.group(1))], "pageInfo": {
-                    "hasNextPage": True, "endCursor": _cursor(int(limit.group(1)))}}
+        if root == "orders":
+            for node in chunk:
+                cap_nested(node, dict(_NESTED.findall(query)))
         return Reply.json({
             "data": {root: {"pageInfo": {"hasNextPage": end < len(nodes),
                                          "endCursor": _cursor(end) if chunk else None},
                             "nodes": chunk}},
             "extensions": self._cost(first * 12)})
 
-    def _order_lines(self, variables: dict) -> Any:
+    def _order_connection(self, query: str, variables: dict) -> Any:
+        """``order(id:) { lineItems(first:, after:) }`` (or shippingLines)."""
+        name = re.search(r"order\(id: \$id\) \{\s*(\w+)", query).group(1)
         order = next(o for o in self.data["orders"] if o["id"] == variables["id"])
-        lines = order["lineItems"]["nodes"]
-        start = _index(variables.get("after"))
-        chunk = lines[start:start + int(variables["first"])]
-        end = start + len(chunk)
-        return Reply.json({"data": {"order": {"lineItems": {
-            "pageInfo": {"hasNextPage": end < len(lines), "endCursor": _cursor(end)},
-            "nodes": chunk}}}, "extensions": self._cost(60)})
+        return Reply.json({"data": {"order": {name: _slice(
+            order[name]["nodes"], variables)}}, "extensions": self._cost(60)})
 
-    def _refunds(self, ids: list[str]) -> Any:
+    def _refund_part(self, query: str, variables: dict) -> Any:
+        """``node(id:) { ... on Refund { refundLineItems(first:, after:) } }`` etc."""
+        name = re.search(r"on Refund \{\s*(\w+)", query).group(1)
+        refund = self._refund(variables["id"])
+        return Reply.json({"data": {"node": {name: _slice(
+            refund[name]["nodes"], variables)}}, "extensions": self._cost(60)})
+
+    def _order_refunds(self, variables: dict) -> Any:
+        """``order(id:) { refunds { id createdAt totalRefundedSet } }``: all of them."""
+        order = next(o for o in self.data["orders"] if o["id"] == variables["id"])
+        listed = [{k: r[k] for k in ("id", "createdAt", "totalRefundedSet")}
+                  for r in order.get("refunds") or []]
+        return Reply.json({"data": {"order": {"refunds": listed}},
+                           "extensions": self._cost(len(listed) + 1)})
+
+    def _refund(self, refund_id: str) -> dict:
+        return next(r for o in self.data["orders"] for r in o.get("refunds") or []
+                    if r["id"] == refund_id)
+
+    def _refunds(self, ids: list[str], query: str) -> Any:
         """``nodes(ids:)`` for refunds, with their parts (read after a bulk download)."""
         by_id = {r["id"]: r for o in self.data["orders"] for r in o.get("refunds") or []}
-        return Reply.json({"data": {"nodes": [by_id.get(i) for i in ids]},
+        found = [copy.deepcopy(by_id.get(i)) for i in ids]
+        for refund in found:  # the parts' page sizes of the query, as for orders
+            if refund is not None:
+                cap_nested(refund, dict(_NESTED.findall(query)))
+        return Reply.json({"data": {"nodes": found},
                            "extensions": self._cost(10 * len(ids))})
 
     # -- bulk operations -------------------------------------------------------------------
@@ -137,6 +163,7 @@ class FakeShopify:
         return Reply.json({"data": {"node": {
             "id": op_id, "status": "COMPLETED" if done else "RUNNING", "errorCode": None,
             "objectCount": str(len(self.data["orders"])),
+            "fileSize": str(len(self.bulk_bytes())) if done else None,
             "url": f"{self.server.url}{BULK_FILE}?sig=abc" if done else None,
             "partialDataUrl": None}}, "extensions": self._cost(1)})
 
@@ -167,9 +194,45 @@ class FakeShopify:
         out.extend(pending)
         return out
 
+    def bulk_bytes(self) -> bytes:
+        return ("\n".join(self.bulk_lines()) + "\n").encode()
+
     def bulk_file(self, request: Any) -> Any:
-        return Reply(200, ("\n".join(self.bulk_lines()) + "\n").encode(),
-                     {"Content-Type": "application/jsonl"})
+        return Reply(200, self.bulk_bytes(), {"Content-Type": "application/jsonl"},
+                     ranges=self.ranges)
+
+
+def _slice(items: list, variables: dict) -> dict:
+    """One page of a connection after ``variables['after']``."""
+    start = _index(variables.get("after"))
+    chunk = items[start:start + int(variables["first"])]
+    end = start + len(chunk)
+    return {"pageInfo": {"hasNextPage": end < len(items), "endCursor": _cursor(end)},
+            "nodes": chunk}
+
+
+def _cap(connection: Any, limit: int) -> Any:
+    """A connection cut to its first ``limit`` nodes, with the pageInfo of that page."""
+    items = connection.get("nodes", []) if isinstance(connection, dict) else []
+    return {**connection, **_slice(items, {"first": limit})} if isinstance(
+        connection, dict) else connection
+
+
+def cap_nested(node: dict, sizes: dict[str, str]) -> None:
+    """Cut ``node``'s nested connections (and its refunds list) to the page sizes the
+    query asked for, as the API does; a connection left out gets ``hasNextPage``."""
+    for name in ("lineItems", "shippingLines"):
+        if name in sizes and name in node:
+            node[name] = _cap(node[name], int(sizes[name]))
+    refunds = node.get("refunds")
+    if isinstance(refunds, list):
+        if "refunds" in sizes:
+            node["refunds"] = refunds = refunds[:int(sizes["refunds"])]
+        for refund in refunds:
+            cap_nested(refund, sizes)
+    for name in _REFUND_PARTS:
+        if name in sizes and name in node:
+            node[name] = _cap(node[name], int(sizes[name]))
 
 
 def synthetic_orders(count: int, first_id: int = 100_000) -> list[dict]:

@@ -44,6 +44,17 @@ def test_batches_flush_when_full_with_the_cursor_page_last():
     assert list(batch.flush()) == []
 
 
+def test_batches_start_at_one_response_and_double_up_to_rows_per_page():
+    batch = PageBatcher("orders", ("orders",), rows_per_page=100, first_rows=1)
+    sizes = []
+    for k in range(20):  # responses of 10 orders
+        for page in batch.add("orders", [_order(10 * k + i) for i in range(10)],
+                              cursor=f"t{k}"):
+            sizes.append((len(page.rows), page.cursor))
+    assert sizes == [(10, "t0"), (20, "t2"), (40, "t6"), (80, "t14")]
+    assert [len(p.rows) for p in batch.flush()] == [50]  # the rest, below 100
+
+
 def test_a_cursor_without_rows_is_still_saved():
     batch = PageBatcher("customers", ("customers",))
     batch.set_cursor("2025-01-01T00:00:00Z")

@@ -245,18 +245,21 @@ def test_orders_export(tmp_path, spelling):
     [(orders, lines, order_origins, line_origins)] = list(
         read_orders_export(path, "shop_csv"))
     orders = strip_private(orders)
-    assert [o["order_id"] for o in orders] == ["5001", "5005", "5007"]
+    assert [o["order_id"] for o in orders] == ["5001", "5002", "5004", "5005", "5006"]
     first = orders[0]
     # Both lines count, though the order's columns are on its first row only.
     assert first["subtotal"] == D("105.00") and first["discounts"] == D("10.50")
     assert first["created_at"] == "2025-01-15T05:00:00-05:00"
-    assert first["status"] == "fulfilled" and first["refunded"] == D("22.50")
-    assert orders[1]["status"] == "cancelled"
-    assert (orders[2]["channel"], orders[2]["customer_id"]) == ("pos", None)
+    assert first["status"] == "fulfilled" and first["refunded"] == D("27.36")
+    assert orders[3]["status"] == "cancelled"
+    assert (orders[4]["channel"], orders[4]["customer_id"]) == ("website", None)  # a guest
+    assert orders[2]["customer_id"] == first["customer_id"]  # the same e-mail
     assert len(first["customer_id"]) == 16 and "@" not in first["customer_id"]
     assert [(x["line_id"], x["quantity"], x["unit_price"], x["discount"]) for x in lines] == [
         ("5001-1", 2, D("40.00"), D("8.00")), ("5001-2", 1, D("25.00"), D("2.50")),
-        ("5005-1", 1, D("25.00"), D("0.00")), ("5007-1", 1, D("40.00"), D("0.00"))]
+        ("5002-1", 1, D("40.00"), D("0.00")), ("5004-1", 1, D("40.00"), D("0.00")),
+        ("5004-2", 1, D("25.00"), D("0.00")), ("5005-1", 1, D("25.00"), D("0.00")),
+        ("5006-1", 2, D("25.00"), D("5.00"))]
     assert order_origins[1].endswith(":4") and line_origins[1].endswith(":3")
 
 

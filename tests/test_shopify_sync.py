@@ -219,8 +219,8 @@ def test_orders_export_loads_without_a_token(tmp_path):
                            "WHERE status <> 'cancelled'").rows
     finally:
         wh.close()
-    assert (report.rows["orders"], report.rows["order_lines"]) == (3, 4)
-    assert counted == [(145, 2)]  # #1001 105 + #1007 40; #1005 cancelled
+    assert (report.rows["orders"], report.rows["order_lines"]) == (5, 7)
+    assert counted == [(260, 4)]  # #1001 105, #1002 40, #1004 65, #1006 50; #1005 cancelled
 
 
 def test_an_order_with_more_lines_than_a_page_holds(wh_url):

@@ -111,4 +111,6 @@ def summary_lines(report) -> list[str]:
         else:
             lines.append(f"  {table}: {counts.inserted:,} inserted, {counts.updated:,} "
                          f"updated, {counts.unchanged:,} unchanged")
+    for table, count in sorted(getattr(report, "deleted", {}).items()):
+        lines.append(f"  {table}: {count:,} deleted (gone at the source)")
     return lines

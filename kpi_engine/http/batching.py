@@ -6,6 +6,10 @@ allows. ``PageBatcher`` collects rows per table until ``rows_per_page`` are buff
 yields one page per table, the stream's cursor on the last of them: a sync killed between
 two of those pages resumes from the cursor before them, so no row is skipped. Memory stays
 bounded by ``rows_per_page``.
+
+With ``first_rows``, batches start small and double up to ``rows_per_page``: the first
+response is committed at once (a short sync, or one killed early, keeps its work) and a
+long one soon writes full batches.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ class PageBatcher:
     cursor rides on the page of ``stream`` (its first table by default), yielded last."""
 
     def __init__(self, stream: str, tables: tuple[str, ...], *, rows_per_page: int = 5000,
-                 cursor_table: str | None = None):
+                 cursor_table: str | None = None, first_rows: int | None = None):
         if not tables:
             raise ValueError("PageBatcher needs at least one table")
         self.stream = stream
         self.cursor_table = cursor_table or tables[0]
         self.order = [t for t in tables if t != self.cursor_table] + [self.cursor_table]
         self.rows_per_page = rows_per_page
+        self._limit = max(1, min(first_rows, rows_per_page)) if first_rows else rows_per_page
         self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in self.order}
         self._origins: dict[str, list[str] | None] = {t: [] for t in self.order}
         self._cursor: str | None = None
@@ -52,7 +57,8 @@ class PageBatcher:
             self._cursor = cursor
         # Full batches are written after the cursor table's rows (a response's last
         # add), so one response's rows of all tables go out together.
-        if table == self.cursor_table and self._buffered >= self.rows_per_page:
+        if table == self.cursor_table and self._buffered >= self._limit:
+            self._limit = min(max(self._limit, self._buffered) * 2, self.rows_per_page)
             yield from self.flush()
 
     def set_cursor(self, cursor: str | None) -> None:

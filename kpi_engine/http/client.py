@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +153,23 @@ class HttpClient:
         finally:
             raw.close()
 
+    @contextmanager
+    def download(self, url: str, *, stream: str = "",
+                 headers: Mapping[str, str] | None = None) -> Iterator[Download]:
+        """A streamed GET whose body is read in chunks (``Download.chunks``), for a file
+        saved to disk and resumed with ``Range`` (``headers``). Failures before the body
+        starts are retried; a 3xx left over or a 4xx is an HttpError; the body breaking
+        off is an HttpError from ``chunks`` (the bytes before it were handed on)."""
+        raw, info, _ = self._send(Request("GET", url, headers=dict(headers or {})), stream,
+                                  1, streamed=True)
+        try:
+            if raw.status_code >= 300:
+                raw.read()
+                raise self._status_error(raw, info)
+            yield Download(raw, info, self.redactor)
+        finally:
+            raw.close()
+
     def stream_json_lines(self, url: str, *, stream: str = "",
                           params: Mapping[str, Any] | None = None
                           ) -> Iterator[tuple[int, Any]]:
@@ -275,6 +293,27 @@ class HttpClient:
         if self.deadline is not None and monotonic() > self.deadline:
             raise HttpError(self.redactor.text(f"{info.where()}: the sync's time limit "
                                                "was reached"))
+
+
+class Download:
+    """An answer being downloaded: its status and headers, its body in chunks."""
+
+    def __init__(self, raw: httpx.Response, info: RequestInfo, redactor: Redactor):
+        self.status = raw.status_code
+        self.headers = raw.headers
+        self._raw = raw
+        self._info = info
+        self._redactor = redactor
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body as it arrives, undecoded (ask for ``Accept-Encoding: identity`` so
+        the bytes are the file's); an HttpError if it breaks off."""
+        try:
+            yield from self._raw.iter_raw()
+        except httpx.HTTPError as exc:
+            raise HttpError(self._redactor.text(
+                f"{self._info.where()}: the download broke off: {_describe(exc)}")) \
+                from None
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

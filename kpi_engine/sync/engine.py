@@ -29,6 +29,7 @@ from ..extensions import connector_class
 from ..schema import TABLES, Table
 from ..warehouses.base import MergeCounts, Warehouse
 from .coerce import CoercedPage, TableCoercer
+from .full_refresh_deletes import FullRefreshDeletes
 from .gc_pause import gc_paused, rows_done
 from .progress import OnPage, PageDone
 
@@ -49,6 +50,8 @@ class SyncReport:
     duration: float = 0.0  # seconds
     cursors: dict[str, str] = field(default_factory=dict)  # stream -> cursor saved
     merged: dict[str, MergeCounts] = field(default_factory=dict)  # per table
+    # Rows a complete full refresh deleted per table: gone at the source.
+    deleted: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -62,6 +65,9 @@ class SyncReport:
     def summary(self) -> str:
         parts = ", ".join(f"{t} {n:,}{self.changes(t)}" for t, n in self.rows.items()) \
             or "no rows"
+        if self.deleted:
+            parts += "; deleted as gone at the source: " + ", ".join(
+                f"{t} {n:,}" for t, n in sorted(self.deleted.items()))
         return (f"{self.connector}: {self.total_rows:,} rows in {self.pages} page(s) "
                 f"({parts}) in {self.duration:.1f}s")
 
@@ -159,6 +165,7 @@ class _Run:
         if self.full_refresh:
             with self.warehouse.transaction():
                 self.warehouse.clear_state(self.name)
+        deletes = self._full_refresh_deletes()
         for page in self._pages(self._context()):
             coerced = self._coerce(page)
             if self.problem_count:
@@ -167,8 +174,23 @@ class _Run:
             self._ensure(coerced.table)
             with self.warehouse.transaction():
                 self._write(page, coerced)
+                if deletes is not None:
+                    deletes.note(page, coerced)
             self._progress(coerced, "", page.stream)
             del page, coerced  # not alive while the connector reads the next page
+        if deletes is not None:
+            deletes.finish()
+            self.report.deleted = {t: n for t, n in deletes.deleted.items() if n}
+
+    def _full_refresh_deletes(self) -> FullRefreshDeletes | None:
+        """Keys kept for deleting what the source no longer has (a full refresh of a
+        connector that lists such tables)."""
+        parents = self.connector.full_refresh_deletes
+        if not self.full_refresh or not parents:
+            return None
+        deletes = FullRefreshDeletes(self.warehouse, self.name, parents)
+        deletes.start()
+        return deletes
 
     def load_atomic(self) -> None:
         """Every page merged inside one transaction, one page in memory at a time (staged

@@ -5,13 +5,17 @@ connector's ``base_url`` at ``server.url``. Routes answer by method, path and qu
 route's ``query`` must be contained in the request's) or by a function of the request;
 ``fail`` queues faults on the next matching requests: 429 with ``Retry-After``, 5xx, a
 stall beyond the client's timeout, a truncated body, an HTML error page with status 200,
-a dropped connection, or a ``hold`` that blocks the request until released (a test then
-kills the syncing process there). Every request is recorded for assertions.
+a dropped connection, a body cut off mid-way after its full ``Content-Length`` was
+promised (``cut``), or a ``hold`` that blocks the request until released (a test then
+kills the syncing process there). A ``Reply(ranges=True)`` answers ``Range: bytes=N-``
+with 206 and the rest of its body, as a file server does (a resumed download); others
+ignore ``Range``. Every request is recorded for assertions.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 FAULTS = ("rate_limit", "server_error", "timeout", "truncated", "html", "disconnect",
-          "hold")
+          "hold", "cut")
 
 
 @dataclass
@@ -32,6 +36,7 @@ class Reply:
     status: int = 200
     body: Any = b""
     headers: Mapping[str, str] = field(default_factory=dict)
+    ranges: bool = False  # answer "Range: bytes=N-" with 206 and the rest of the body
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None
@@ -163,7 +168,9 @@ class ReplayServer:
         through: ``rate_limit`` (429 with ``Retry-After``), ``server_error`` (``status``),
         ``timeout`` (answer only after ``seconds``), ``truncated`` (the real body cut in
         half, Content-Length matching), ``html`` (an HTML error page with 200),
-        ``disconnect`` (close without answering), ``hold`` (block until ``release()``)."""
+        ``disconnect`` (close without answering), ``hold`` (block until ``release()``),
+        ``cut`` (the status and the full Content-Length, then half the body, then the
+        connection closes: a download broken off mid-way)."""
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULTS)}")
         with self._lock:
@@ -231,6 +238,25 @@ def _phrase(status: int) -> str:
         return "Error"
 
 
+_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+
+
+def _ranged(request: RecordedRequest, content: bytes, headers: dict[str, str]
+            ) -> tuple[int, bytes, dict[str, str]]:
+    """A 200 answer as a file server gives it to a ``Range: bytes=A-[B]`` request: 206
+    with that part and ``Content-Range``; 416 past the end; the whole body without Range."""
+    headers = {**headers, "Accept-Ranges": "bytes"}
+    match = _RANGE.match(request.headers.get("range", "").strip())
+    if not match:
+        return 200, content, headers
+    start = int(match.group(1))
+    end = min(int(match.group(2)), len(content) - 1) if match.group(2) else len(content) - 1
+    if start >= len(content) or end < start:
+        return 416, b"", {"Content-Range": f"bytes */{len(content)}"}
+    headers["Content-Range"] = f"bytes {start}-{end}/{len(content)}"
+    return 206, content[start:end + 1], headers
+
+
 HTML_PAGE = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
              b"<body><h1>Bad Gateway</h1><p>The upstream server is unavailable.</p>"
              b"</body></html>")
@@ -259,6 +285,9 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             reply, fault = server._answer(request)
             content = reply.content()
             status, headers = reply.status, dict(reply.headers)
+            if reply.ranges and status == 200:
+                status, content, headers = _ranged(request, content, headers)
+            promised: int | None = None  # a Content-Length other than the body's (cut)
             if fault is not None:
                 kind = fault.kind
                 if kind == "hold":
@@ -280,6 +309,10 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                     headers = {"Content-Type": "application/json"}
                 elif kind == "truncated":
                     content = content[: max(1, len(content) // 2)]
+                elif kind == "cut":
+                    promised = len(content)
+                    content = content[: len(content) // 2]
+                    self.close_connection = True
                 elif kind == "html":
                     status, content = 200, HTML_PAGE
                     headers = {"Content-Type": "text/html; charset=utf-8"}
@@ -288,7 +321,8 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 for name, value in headers.items():
                     if name.lower() != "content-length":
                         self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
+                self.send_header("Content-Length", str(len(content) if promised is None
+                                                       else promised))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(content)

@@ -4,7 +4,8 @@
 (``node(id:)``) until it is COMPLETED, download its JSONL to a temporary file (streamed,
 never held in memory), rebuild each order with its lines (bulk_jsonl.py) and yield pages
 of a few thousand orders. The download URL is a signed storage address: it is fetched
-without the shop's access token. The orders cursor is saved with the last page only, since
+without the shop's access token, and resumed with Range where it broke off
+(bulk_download.py). The orders cursor is saved with the last page only, since
 a bulk file is in no particular update order; a killed bulk sync starts over, and the
 merge by primary key makes that harmless.
 """
@@ -16,13 +17,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from kpi_engine.connectors import Page, SyncContext
 from kpi_engine.errors import SyncError
 from kpi_engine.http import HttpClient
 
 from . import mapping, queries
+from .bulk_download import download
 from .bulk_jsonl import read_groups
 from .bulk_refunds import complete_refunds
 from .graphql import graphql_data
@@ -50,16 +51,18 @@ def _child_field(child: dict[str, Any]) -> str:
 def bulk_order_pages(connector: ShopifyConnector, http: HttpClient,
                      context: SyncContext) -> Iterator[Page]:
     cursor = connector.updated_cursor(context, "orders", ordered=False)
-    url = run_bulk_query(connector, http, queries.bulk_orders_query(connector.search(cursor)))
+    url, size = run_bulk_operation(connector, http,
+                                   queries.bulk_orders_query(connector.search(cursor)))
     source = connector.settings.source
     if url is not None:
         with tempfile.TemporaryDirectory(prefix="kpi-shopify-") as tmp:
             path = Path(tmp) / "orders.jsonl"
-            download(connector, url, path)
+            download(connector, url, path, expected_size=size, log=context.progress)
             context.progress("shopify: bulk file downloaded, "
                              f"{path.stat().st_size / 1e6:,.1f} MB")
             yield from _pages_of(path, source, http)
     yield Page("orders", [], stream="orders", cursor=cursor.done())
+    yield from connector.orders_complete(context, cursor)
 
 
 def _pages_of(path: Path, source: str, http: HttpClient) -> Iterator[Page]:
@@ -103,6 +106,13 @@ def _flush(tables: dict[str, list[dict]]) -> Iterator[Page]:
 
 def run_bulk_query(connector: ShopifyConnector, http: HttpClient, query: str) -> str | None:
     """Start the bulk query, wait for it, and return the result's URL (None: no rows)."""
+    return run_bulk_operation(connector, http, query)[0]
+
+
+def run_bulk_operation(connector: ShopifyConnector, http: HttpClient, query: str
+                       ) -> tuple[str | None, int | None]:
+    """As ``run_bulk_query``: the result's URL and its size in bytes (``fileSize``; None
+    where the operation reports none)."""
     started = graphql_data(http.post(queries.GRAPHQL_PATH, stream="orders (bulk)",
                                      json={"query": queries.BULK_RUN,
                                            "variables": {"query": query}}))
@@ -125,7 +135,7 @@ def run_bulk_query(connector: ShopifyConnector, http: HttpClient, query: str) ->
         node = field(data, "node")
         status = field(node, "status")
         if status in _DONE:
-            return node.get("url")
+            return node.get("url"), _file_size(node.get("fileSize"))
         if status in _FAILED:
             raise SyncError(f"shopify: the bulk operation ended {status}"
                             f" ({node.get('errorCode') or 'no error code'})")
@@ -135,18 +145,10 @@ def run_bulk_query(connector: ShopifyConnector, http: HttpClient, query: str) ->
         time.sleep(settings.bulk_poll_seconds)
 
 
-def download(connector: ShopifyConnector, url: str, path: Path) -> None:
-    """Stream the bulk result to ``path`` with a client that carries no access token
-    (the URL is a signed storage address on another host)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise SyncError("shopify: the bulk operation's URL is not an http(s) address")
-    origin = f"{parts.scheme}://{parts.netloc}"
-    s = connector.settings
-    with HttpClient(connector.name, origin, timeout=s.timeout_seconds,
-                    policy=s.retry_policy(), redactor=connector.redactor()) as plain, \
-            path.open("w", encoding="utf-8") as out:
-        target = url[len(origin):] or "/"
-        for line in plain.stream_lines(target, stream="orders (bulk download)"):
-            out.write(line)
-            out.write("\n")
+def _file_size(value: object) -> int | None:
+    """``fileSize`` is an UnsignedInt64, sent as a string."""
+    try:
+        size = int(str(value))
+    except ValueError:
+        return None
+    return size if size >= 0 else None

@@ -24,14 +24,20 @@ _PARTS = (*DETAIL_FIELDS, "refundShippingLines")
 
 
 def complete_refunds(http: HttpClient, orders: list[dict[str, Any]]) -> None:
-    """Fill in, in place, the parts of every refund of ``orders`` that lacks them."""
-    fill_refunds(orders, lambda ids, page: _read_refunds(http, ids, page))
+    """Fill in, in place, the parts of every refund of ``orders`` that lacks them; a
+    part with more than one page is read on (nested.py)."""
+    from .nested import complete_refund
+
+    filled = fill_refunds(orders, lambda ids, page: _read_refunds(http, ids, page))
+    for refund in filled:
+        complete_refund(http, refund, 1, "orders (bulk refunds)")
 
 
 def fill_refunds(orders: list[dict[str, Any]],
-                 read: Callable[[list[str], int], list[Any]]) -> None:
+                 read: Callable[[list[str], int], list[Any]]) -> list[dict[str, Any]]:
     """As ``complete_refunds``, with ``read(ids, request_number)`` giving the Refund
-    nodes of those ids (the paged API's ``nodes(ids:)`` answer)."""
+    nodes of those ids (the paged API's ``nodes(ids:)`` answer); returns the refunds it
+    filled in."""
     wanted: dict[str, dict[str, Any]] = {}
     for order in orders:
         refunds = order.get("refunds")
@@ -51,6 +57,7 @@ def fill_refunds(orders: list[dict[str, Any]],
                 for part in _PARTS:
                     if part in node:
                         target[part] = node[part]
+    return list(wanted.values())
 
 
 def _read_refunds(http: HttpClient, ids: list[str], page: int) -> list[Any]:

@@ -8,13 +8,20 @@ from typing import Any
 
 from kpi_engine.connectors import Page, SyncContext
 from kpi_engine.errors import SyncError
-from kpi_engine.http import GraphQLPaginator, HttpClient, HttpConnector, HttpResponse
+from kpi_engine.http import (
+    GraphQLPaginator,
+    HttpClient,
+    HttpConnector,
+    HttpResponse,
+    PageBatcher,
+)
 from kpi_engine.http.graphql import bucket_pause, throttled_wait
 
 from . import mapping, queries
 from .graphql import graphql_data
+from .nested import complete_order
 from .settings import ShopifySettings
-from .values import ShopifyDataError, field, nodes
+from .values import ShopifyDataError, field
 
 ORDER_TABLES = ("orders", "order_lines", "refunds", "checkouts")
 
@@ -36,6 +43,9 @@ class ShopifyConnector(HttpConnector):
     tables = ("orders", "order_lines", "refunds", "customers", "products",
               "inventory_snapshots", "checkouts")
     settings: ShopifySettings
+    # A --full-refresh that reads every order deletes the orders gone from the shop (a
+    # deleted order) with their lines, refunds and checkout rows (sync engine).
+    full_refresh_deletes = {"orders": ("order_lines", "refunds", "checkouts")}
 
     # -- HttpConnector hooks ----------------------------------------------------------------
     def headers(self) -> Mapping[str, str]:
@@ -102,43 +112,40 @@ class ShopifyConnector(HttpConnector):
     def _orders(self, http: HttpClient, context: SyncContext) -> Iterator[Page]:
         cursor = self.updated_cursor(context, "orders")
         paginator = _Paginator(queries.GRAPHQL_PATH, queries.ORDERS,
-                                     {"first": self.settings.orders_page_size,
-                                      "query": self.search(cursor)}, "data.orders")
-        for response in http.paginate(paginator, stream="orders"):
-            graphql_data(response)
-            tables: dict[str, list[dict]] = {t: [] for t in ORDER_TABLES}
-            for i, node in enumerate(paginator.nodes(response), 1):
-                try:
-                    self._complete_lines(http, node, response)
-                    order, lines, refunds, checkouts = mapping.order_rows(
-                        node, self.settings.source)
-                except ShopifyDataError as exc:
-                    raise response.error(f"order {i} of the page: {exc}") from None
-                tables["orders"].append(order)
-                tables["order_lines"].extend(lines)
-                tables["refunds"].extend(refunds)
-                tables["checkouts"].extend(checkouts)
-                cursor.observe(order["updated_at"])
-            yield from _pages(tables, "orders", cursor.page_cursor(), response)
-        yield Page("orders", [], stream="orders", cursor=cursor.done())
+                               {"first": self.settings.orders_page_size,
+                                "query": self.search(cursor)}, "data.orders")
+        batch = _batcher("orders", ORDER_TABLES, "orders")
+        try:
+            for response in http.paginate(paginator, stream="orders"):
+                graphql_data(response)
+                tables: dict[str, list[dict]] = {t: [] for t in ORDER_TABLES}
+                for i, node in enumerate(paginator.nodes(response), 1):
+                    try:
+                        complete_order(http, node, response)
+                        order, lines, refunds, checkouts = mapping.order_rows(
+                            node, self.settings.source)
+                    except ShopifyDataError as exc:
+                        raise response.error(f"order {i} of the page: {exc}") from None
+                    tables["orders"].append(order)
+                    tables["order_lines"].extend(lines)
+                    tables["refunds"].extend(refunds)
+                    tables["checkouts"].extend(checkouts)
+                    cursor.observe(order["updated_at"])
+                yield from _add(batch, tables, "orders", cursor.page_cursor(), response)
+        except Exception:
+            # The responses read in full before the failure are written (with their
+            # cursor); nothing of the failed one is.
+            yield from batch.flush()
+            raise
+        batch.set_cursor(cursor.done())
+        yield from batch.flush()
+        yield from self.orders_complete(context, cursor)
 
-    def _complete_lines(self, http: HttpClient, order: Any, response: HttpResponse) -> None:
-        """Read the rest of an order's lines when it has more than one page holds."""
-        connection = order.get("lineItems") if isinstance(order, dict) else None
-        if not isinstance(connection, dict):
-            return
-        info = connection.get("pageInfo") or {}
-        after = info.get("endCursor")
-        while info.get("hasNextPage"):
-            more = http.post(queries.GRAPHQL_PATH, stream="orders", page=response.page,
-                             json={"query": queries.ORDER_LINES,
-                                   "variables": {"id": field(order, "id"),
-                                                 "first": queries.MAX_LINES, "after": after}})
-            data = graphql_data(more)
-            extra = field(data, "order.lineItems")
-            connection.setdefault("nodes", []).extend(nodes(data["order"], "lineItems"))
-            info = extra.get("pageInfo") or {}
-            after = info.get("endCursor")
+    def orders_complete(self, context: SyncContext, cursor: Any) -> Iterator[Page]:
+        """On a full refresh that read every order (no start_date filter): the page that
+        lets the engine delete the orders it did not see."""
+        if context.full_refresh and cursor.since is None:
+            yield Page("orders", [], stream="orders", complete_for=(self.settings.source,))
 
     # -- the other streams -------------------------------------------------------------------
     def _simple(self, http: HttpClient, context: SyncContext, stream: str, query: str,
@@ -149,18 +156,26 @@ class ShopifyConnector(HttpConnector):
                                      {"first": self.settings.page_size,
                                       "query": self.search(cursor)},
                                      connection or f"data.{stream}")
-        for response in http.paginate(paginator, stream=stream):
-            graphql_data(response)
-            tables: dict[str, list[dict]] = {}
-            for i, node in enumerate(paginator.nodes(response), 1):
-                try:
-                    for table, rows in to_rows(node, self.settings.source).items():
-                        tables.setdefault(table, []).extend(rows)
-                    cursor.observe(field(node, "updatedAt", required=False))
-                except ShopifyDataError as exc:
-                    raise response.error(f"record {i} of the page: {exc}") from None
-            yield from _pages(tables, stream, cursor.page_cursor(), response)
-        yield Page(_first_table(stream), [], stream=stream, cursor=cursor.done())
+        first = _first_table(stream)
+        names = (first, "products") if stream == "inventory" else (first,)
+        batch = _batcher(stream, names, first)
+        try:
+            for response in http.paginate(paginator, stream=stream):
+                graphql_data(response)
+                tables: dict[str, list[dict]] = {}
+                for i, node in enumerate(paginator.nodes(response), 1):
+                    try:
+                        for table, rows in to_rows(node, self.settings.source).items():
+                            tables.setdefault(table, []).extend(rows)
+                        cursor.observe(field(node, "updatedAt", required=False))
+                    except ShopifyDataError as exc:
+                        raise response.error(f"record {i} of the page: {exc}") from None
+                yield from _add(batch, tables, stream, cursor.page_cursor(), response)
+        except Exception:
+            yield from batch.flush()
+            raise
+        batch.set_cursor(cursor.done())
+        yield from batch.flush()
 
 
 def _inventory_tables(node: Any, source: str) -> dict[str, list[dict]]:
@@ -173,15 +188,24 @@ def _first_table(stream: str) -> str:
             "inventory": "inventory_snapshots", "abandoned_checkouts": "checkouts"}[stream]
 
 
-def _pages(tables: dict[str, list[dict]], stream: str, cursor: str | None,
-           response: HttpResponse | None) -> Iterator[Page]:
-    """One Page per table of a response; the stream's cursor rides on the last one, so it
-    is saved only once every table of the response is written."""
-    filled = [(t, rows) for t, rows in tables.items() if rows]
-    where = f"shopify {stream} page {response.page}" if response is not None else ""
-    for index, (table, rows) in enumerate(filled):
-        last = index == len(filled) - 1
-        origins = [f"{where} {table} row {i}" for i in range(1, len(rows) + 1)] \
-            if where else None
-        yield Page(table, rows, stream=stream, cursor=cursor if last else None,
-                   origins=origins)
+# Rows written together: each engine page costs a transaction and a merge (tens of
+# milliseconds on DuckDB), more than mapping a 50-order response. Batches start at one
+# response and double up to this many rows (PageBatcher).
+ROWS_PER_WRITE = 10_000
+
+
+def _batcher(stream: str, tables: tuple[str, ...], cursor_table: str) -> PageBatcher:
+    return PageBatcher(stream, tables, rows_per_page=ROWS_PER_WRITE,
+                       cursor_table=cursor_table, first_rows=1)
+
+
+def _add(batch: PageBatcher, tables: dict[str, list[dict]], stream: str,
+         cursor: str | None, response: HttpResponse) -> Iterator[Page]:
+    """Buffer one response's rows, located as ``shopify STREAM page N TABLE row I`` for
+    errors; its cursor goes with the cursor table's rows, added last."""
+    where = f"shopify {stream} page {response.page}"
+    for table in batch.order:
+        rows = tables.get(table) or []
+        origins = [f"{where} {table} row {i}" for i in range(1, len(rows) + 1)]
+        last = table == batch.cursor_table
+        yield from batch.add(table, rows, origins=origins, cursor=cursor if last else None)

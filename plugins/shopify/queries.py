@@ -43,20 +43,54 @@ _SHIPPING_FIELDS = f"""
 # A refund's parts: refunded line items, order adjustments (refund discrepancies) and
 # refunded shipping lines, each as a connection on Refund (2024-10 and later). The
 # amounts are MoneyBags; refund_mapping.py says which of them make refunds.amount.
+# A connection with more than its first page is read on with REFUND_PART (nested.py).
 MAX_REFUND_LINES = 50
-_REFUND_FIELDS = f"""id createdAt totalRefundedSet {{ {_MONEY} }}
-        refundLineItems(first: {MAX_REFUND_LINES}) {{
-          pageInfo {{ hasNextPage }}
-          nodes {{ quantity lineItem {{ id }}
-            subtotalSet {{ {_MONEY} }} totalTaxSet {{ {_MONEY} }} }} }}
-        orderAdjustments(first: 10) {{ nodes {{ id reason
-          amountSet {{ {_MONEY} }} taxAmountSet {{ {_MONEY} }} }} }}
-        refundShippingLines(first: 5) {{ nodes {{ id shippingLine {{ id }}
-          subtotalAmountSet {{ {_MONEY} }} taxAmountSet {{ {_MONEY} }} }} }}"""
+REFUND_PARTS = {
+    "refundLineItems": f"""quantity lineItem {{ id }}
+            subtotalSet {{ {_MONEY} }} totalTaxSet {{ {_MONEY} }}""",
+    "orderAdjustments": f"""id reason
+            amountSet {{ {_MONEY} }} taxAmountSet {{ {_MONEY} }}""",
+    "refundShippingLines": f"""id shippingLine {{ id }}
+            subtotalAmountSet {{ {_MONEY} }} taxAmountSet {{ {_MONEY} }}""",
+}
+REFUND_PART_SIZES = {"refundLineItems": MAX_REFUND_LINES, "orderAdjustments": 10,
+                     "refundShippingLines": 5}
+_PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+_REFUND_FIELDS = f"id createdAt totalRefundedSet {{ {_MONEY} }}" + "".join(
+    f"\n        {name}(first: {REFUND_PART_SIZES[name]}) {{ {_PAGE_INFO}\n"
+    f"          nodes {{ {fields} }} }}" for name, fields in REFUND_PARTS.items())
 
-# Most orders have a few lines; an order with more than MAX_LINES lines is read again on
-# its own (see connector.py), so no line is lost to the page size.
+
+def refund_part_query(name: str) -> str:
+    """The next page of one connection of a Refund (``node(id:)``, ``after`` its
+    ``pageInfo.endCursor``)."""
+    return f"""
+query RefundPart($id: ID!, $first: Int!, $after: String) {{
+  node(id: $id) {{
+    ... on Refund {{
+      {name}(first: $first, after: $after) {{ {_PAGE_INFO}
+        nodes {{ {REFUND_PARTS[name]} }} }}
+    }}
+  }}
+}}"""
+
+
+# Order.refunds is a list, not a connection: ``first`` truncates it and there is no
+# next page. An order that fills it has all its refunds listed again without the cap
+# (no nested connections: cheap), their parts then read by id (REFUND_DETAILS).
+MAX_REFUNDS = 20
+ORDER_REFUNDS = f"""
+query OrderRefunds($id: ID!) {{
+  order(id: $id) {{
+    refunds {{ id createdAt totalRefundedSet {{ {_MONEY} }} }}
+  }}
+}}"""
+
+# Most orders have a few lines; an order with more than MAX_LINES lines (or
+# MAX_SHIPPING_LINES shipping lines) is read on with ORDER_LINES (ORDER_SHIPPING_LINES),
+# so nothing is lost to the page size.
 MAX_LINES = 50
+MAX_SHIPPING_LINES = 5
 
 ORDERS = f"""
 query Orders($first: Int!, $after: String, $query: String) {{
@@ -68,9 +102,11 @@ query Orders($first: Int!, $after: String, $query: String) {{
         nodes {{{_LINE_FIELDS}
         }}
       }}
-      shippingLines(first: 5) {{ nodes {{{_SHIPPING_FIELDS}
+      shippingLines(first: {MAX_SHIPPING_LINES}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{{_SHIPPING_FIELDS}
       }} }}
-      refunds(first: 20) {{ {_REFUND_FIELDS} }}
+      refunds(first: {MAX_REFUNDS}) {{ {_REFUND_FIELDS} }}
     }}
   }}
 }}"""
@@ -81,6 +117,17 @@ query OrderLines($id: ID!, $first: Int!, $after: String) {{
     lineItems(first: $first, after: $after) {{
       pageInfo {{ hasNextPage endCursor }}
       nodes {{{_LINE_FIELDS}
+      }}
+    }}
+  }}
+}}"""
+
+ORDER_SHIPPING_LINES = f"""
+query OrderShippingLines($id: ID!, $first: Int!, $after: String) {{
+  order(id: $id) {{
+    shippingLines(first: $first, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{{_SHIPPING_FIELDS}
       }}
     }}
   }}
@@ -172,7 +219,7 @@ mutation RunBulk($query: String!) {
 BULK_POLL = """
 query BulkStatus($id: ID!) {
   node(id: $id) {
-    ... on BulkOperation { id status errorCode objectCount url partialDataUrl }
+    ... on BulkOperation { id status errorCode objectCount fileSize url partialDataUrl }
   }
 }"""
 
