@@ -13,8 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from ..errors import Location
 
-BASE_TYPES = ("sum", "count", "count_distinct", "avg", "min", "max", "median", "percentile")
-ADDITIVE_TYPES = ("sum", "count")
+from .objects import ADDITIVE_TYPES, BASE_TYPES  # noqa: F401 - also named here
 METRIC_TYPES = BASE_TYPES + ("ratio", "derived", "cumulative", "offset", "snapshot")
 SNAPSHOT_AGGS = ("sum", "count", "avg", "min", "max")
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
