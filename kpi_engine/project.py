@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -166,10 +167,10 @@ def load_project(path: str | Path | None = None) -> Project:
                            else s for i, s in enumerate(values["specs"])]
     if isinstance(values.get("schema"), str):
         values["schema"] = expand_env(values["schema"], here("schema"), "schema")
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import ValidationError
 
     try:
-        project = TypeAdapter(Project).validate_python({**values, "root": str(path.parent)})
+        project = _validator().validate_python({**values, "root": str(path.parent)})
     except ValidationError as exc:
         err = exc.errors()[0]
         unknown = err["type"] in ("extra_forbidden", "unexpected_keyword_argument")
@@ -186,6 +187,13 @@ def load_project(path: str | Path | None = None) -> Project:
         raise KpiError(f"{field}: {msg}", Location(str(path), line, col)) from None
     _locate(project, data, str(path))
     return _checked(project, here)
+
+
+@cache
+def _validator():
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Project)
 
 
 def _locate(project: Project, source: Any, file: str) -> None:
