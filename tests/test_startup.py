@@ -79,36 +79,65 @@ def test_a_warm_compile_and_list_import_no_pydantic_nor_other_commands(tmp_path,
     assert [m for m in modules if m.startswith(("pydantic", "yaml", "pluggy"))] == []
 
 
-def test_a_stale_cache_is_rebuilt_for_an_edited_spec_and_an_installed_package(tmp_path,
-                                                                             env):
-    """The same commands after a spec is edited, then after a package is installed (a new
-    dist-info folder on the path): each rebuilds the registry (pydantic imported again,
-    a new cache entry) and shows the change."""
+PACK_PLUGIN = """
+from pathlib import Path
+
+from kpi_engine import hookimpl
+
+
+@hookimpl
+def kpi_register_spec_packs(register):
+    register("startup_pack", Path(__file__).parent / "specs")
+"""
+
+PACK_SPEC = """
+metrics:
+  - {name: startup_pack_orders, type: count, source: startup_orders}
+"""
+
+
+def test_a_stale_cache_is_rebuilt_for_an_edited_spec_and_an_installed_plugin(tmp_path,
+                                                                            env):
+    """The same command after a spec is edited, then after a plugin with a spec pack is
+    installed (its package and dist-info folder on the path, as pip leaves them): each
+    rebuilds the registry (pydantic imported again, a new entry) and shows the change."""
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "startup.yaml").write_text(SPEC)
     site = tmp_path / "site"
     site.mkdir()
     env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(site),
-                                                             env.get("PYTHONPATH")]))}
-    args = ["--specs", str(specs), "compile", "startup_revenue"]
+                                                             env.get("PYTHONPATH")])),
+           # without the catalog pack, so that each rebuild is quick
+           "KPI_ENGINE_LOAD_PLUGINS": "files,builtin_warehouses,startup_pack"}
+    args = ["--specs", str(specs), "list", "--format", "json"]
     cache = tmp_path / "cache"
     kpi(args, env, tmp_path)
     _, warm = kpi(args, env, tmp_path)
     assert not any(m.startswith("pydantic") for m in warm)  # served from the cache
 
     spec = specs / "startup.yaml"
-    spec.write_text(SPEC.replace("expr: subtotal", "expr: total"))
+    spec.write_text(SPEC.replace("startup_revenue", "startup_sales"))
     st = spec.stat()  # a coarse clock must not hide the edit
     os.utime(spec, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-    sql, modules = kpi(args, env, tmp_path)
-    assert "total" in sql and "subtotal" not in sql
+    out, modules = kpi(args, env, tmp_path)
+    assert {row["name"] for row in json.loads(out)} == {"startup_sales"}
     assert any(m.startswith("pydantic") for m in modules)  # rebuilt and validated
     _, warm = kpi(args, env, tmp_path)
     assert not any(m.startswith("pydantic") for m in warm)
 
     entries = set(cache.glob("registry-*.pickle"))
-    (site / "startup_pack-1.0.dist-info").mkdir()
-    _, modules = kpi(args, env, tmp_path)
+    package = site / "startup_pack"
+    (package / "specs").mkdir(parents=True)
+    (package / "__init__.py").write_text(PACK_PLUGIN)
+    (package / "specs" / "orders.yaml").write_text(PACK_SPEC)
+    dist = site / "startup_pack-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: startup-pack\n"
+                                   "Version: 1.0\n")
+    (dist / "entry_points.txt").write_text("[kpi_engine]\nstartup_pack = startup_pack\n")
+    out, modules = kpi(args, env, tmp_path)
+    assert {row["name"] for row in json.loads(out)} == {"startup_sales",
+                                                         "startup_pack_orders"}
     assert any(m.startswith("pydantic") for m in modules)
     assert len(set(cache.glob("registry-*.pickle")) - entries) == 1  # a new key

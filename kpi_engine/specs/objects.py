@@ -135,6 +135,7 @@ class SpecFile(SpecObject):
 
 _CLASSES = {cls.__name__: cls for cls in (Dimension, Join, Source, Benchmark, Target, Window,
                                           Offset, PerEntity, Drivers, Metric, SpecFile)}
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def from_model(model: Any) -> Any:
@@ -144,7 +145,9 @@ def from_model(model: Any) -> Any:
     cls = _CLASSES.get(type(model).__name__)
     if cls is None or not hasattr(model, "model_fields_set"):
         return model
-    fields = tuple(type(model).model_fields)
+    fields = _FIELDS.get(type(model))
+    if fields is None:  # one tuple per class: the pickled registry stores it once
+        fields = _FIELDS[type(model)] = tuple(type(model).model_fields)
     obj = object.__new__(cls)
     state = obj.__dict__
     state.update({k: from_model(getattr(model, k)) for k in fields})
