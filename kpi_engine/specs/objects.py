@@ -29,7 +29,8 @@ class SpecObject:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only")
 
-    __delattr__ = __setattr__
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.__dict__ == self.__dict__
@@ -135,25 +136,39 @@ class SpecFile(SpecObject):
 
 _CLASSES = {cls.__name__: cls for cls in (Dimension, Join, Source, Benchmark, Target, Window,
                                           Offset, PerEntity, Drivers, Metric, SpecFile)}
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[tuple[str, ...], dict[str, Any]]] = {}  # names, defaults
 
 
 def from_model(model: Any) -> Any:
-    """The object for a validated model (recursively); other values as they are."""
-    if isinstance(model, tuple):
-        return tuple(from_model(v) for v in model)
-    cls = _CLASSES.get(type(model).__name__)
-    if cls is None or not hasattr(model, "model_fields_set"):
+    """The object for a validated model (recursively); an object made already as it is."""
+    if not _is_model(model):
         return model
-    fields = _FIELDS.get(type(model))
-    if fields is None:  # one tuple per class: the pickled registry stores it once
-        fields = _FIELDS[type(model)] = tuple(type(model).model_fields)
+    cls = _CLASSES[type(model).__name__]
+    known = _FIELDS.get(type(model))
+    if known is None:  # once per class; one tuple the pickled registry stores once
+        declared = type(model).model_fields
+        known = _FIELDS[type(model)] = (tuple(declared), {
+            k: f.get_default(call_default_factory=True) for k, f in declared.items()
+            if not f.is_required()})
+    fields, defaults = known
     obj = object.__new__(cls)
     state = obj.__dict__
-    state.update({k: from_model(getattr(model, k)) for k in fields})
+    state.update({k: _converted(getattr(model, k)) for k in fields})
     state["_fields"] = fields
     state["_written"] = frozenset(model.model_fields_set)
-    state["_not_default"] = tuple(model.model_dump(exclude_defaults=True))
+    state["_not_default"] = tuple(k for k in fields
+                                  if k not in defaults or getattr(model, k) != defaults[k])
     state["_location"] = model._location
     state["_field_positions"] = dict(model._field_positions)
     return obj
+
+
+def _converted(value: Any) -> Any:
+    """A field's value: nested models (alone or in a tuple) as objects, the rest as is."""
+    if isinstance(value, tuple):
+        return tuple(from_model(v) for v in value) if value and _is_model(value[0]) else value
+    return from_model(value) if _is_model(value) else value
+
+
+def _is_model(value: Any) -> bool:
+    return hasattr(type(value), "model_fields")
