@@ -83,7 +83,8 @@ def main() -> None:
     for kpi in kpis:
         cache = tempfile.mkdtemp(prefix="kpi-cli-bench-cache-")
         env = {**base_env, "KPI_ENGINE_CACHE_DIR": cache}
-        label = str(Path(kpi).resolve().parent.parent.parent.name) + ":" + Path(kpi).name
+        venv = Path(kpi).resolve().parent.parent  # e.g. checkout/.venv: "checkout/.venv"
+        label = f"{venv.parent.name}/{venv.name}"
         for cmd in COMMANDS:
             argv = [kpi, *cmd]
             rows.append((label, "cold  kpi " + " ".join(cmd),

@@ -21,7 +21,7 @@ from .citations import SEED_ARTICLES, benchmark_text
 from .graph import build_graph
 from .registry import Registry
 from .specs.expressions import UnsafeExpression, parse_expression, parse_query
-from .specs.models import Metric, Source
+from .specs.objects import Metric, Source
 from .units import unit_of
 
 DOMAIN_ORDER = ("sales", "marketing", "customer_service", "production", "project_management",

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .errors import KpiError, Location
 from .specs.limits import MAX_PROJECT_BYTES
@@ -27,37 +27,47 @@ PROJECT_FILE = "kpi.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 KNOWN_KEYS = {"warehouse", "timezone", "week_start", "specs", "schema", "connectors", "packs",
               "currency", "language", "targets", "scorecards", "goals", "notify"}
+# Plain dataclasses, validated by pydantic only when a kpi.yaml is read (``load_project``):
+# a command run without one, or served from the registry cache, need not import pydantic.
+_STRICT = {"extra": "forbid"}  # pydantic's ConfigDict, as the plain dict it is
 
 
-class ExcludedPacks(BaseModel):
+@dataclass(frozen=True)
+class ExcludedPacks:
     """``packs: {exclude: [name, ...]}``: every installed spec pack but these."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    __pydantic_config__ = _STRICT
     exclude: tuple[str, ...]
 
 
-class Project(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+@dataclass(frozen=True)
+class Project:
+    __pydantic_config__ = _STRICT
 
     warehouse: str | None = None  # as written: ${NAME} not yet expanded
     timezone: str = "UTC"
-    week_start: str = Field(default="monday")
+    week_start: str = "monday"
     specs: tuple[str, ...] = ()
-    schema_: str | None = Field(default=None, alias="schema")
+    schema: str | None = None
     currency: str | None = None  # reporting currency: money is converted into it
-    connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Spec packs to load: a list (only these, [] for none) or {exclude: [...]}; all if unset.
     packs: tuple[str, ...] | ExcludedPacks | None = None
     # Goals (docs/goals.md), checked by kpi_engine.goals.config when `kpi check` reads them.
     language: str = "en"  # of alerts and the check's table: en, vi, fa or ms
     targets: tuple[dict[str, Any], ...] = ()
-    scorecards: dict[str, Any] = Field(default_factory=dict)
-    goals: dict[str, Any] = Field(default_factory=dict)  # pacing, thresholds, anomalies
+    scorecards: dict[str, Any] = field(default_factory=dict)
+    goals: dict[str, Any] = field(default_factory=dict)  # pacing, thresholds, anomalies
     notify: tuple[dict[str, Any], ...] = ()
-    root: str = Field(default=".", exclude=True)
-    # Where each value was written, for errors found after loading (unset variables).
-    _source: Any = PrivateAttr(default=None)
-    _file: str = PrivateAttr(default=PROJECT_FILE)
+    root: str = "."
+    # Where each value was written, for errors found after loading (unset variables);
+    # set by load_project, not fields.
+    _source = None
+    _file = PROJECT_FILE
+
+    @property
+    def schema_(self) -> str | None:
+        return self.schema
 
     def spec_folders(self) -> list[Path]:
         return [Path(self.root, s) for s in self.specs]
@@ -138,9 +148,7 @@ def load_project(path: str | Path | None = None) -> Project:
     if not path.exists():
         if explicit:
             raise KpiError(f"project file {str(path)!r} not found")
-        # The defaults are valid: constructing skips building pydantic's validator, which
-        # a command served from the registry cache would otherwise pay for.
-        return Project.model_construct()
+        return Project()  # the defaults are valid: no pydantic needed
     text = _read_text(path)
     if "\x00" in text:
         line = text[:text.index("\x00")].count("\n") + 1
@@ -159,23 +167,38 @@ def load_project(path: str | Path | None = None) -> Project:
                            else s for i, s in enumerate(values["specs"])]
     if isinstance(values.get("schema"), str):
         values["schema"] = expand_env(values["schema"], here("schema"), "schema")
+    from pydantic import ValidationError
+
     try:
-        project = Project.model_validate({**values, "root": str(path.parent)})
+        project = _validator().validate_python({**values, "root": str(path.parent)})
     except ValidationError as exc:
         err = exc.errors()[0]
+        unknown = err["type"] in ("extra_forbidden", "unexpected_keyword_argument")
         line, col = position_of(data, tuple(err["loc"]))
-        if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
+        if unknown and len(err["loc"]) == 1:
             line, col = getattr(data, "key_positions", {}).get(err["loc"][0], (line, col))
         field = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
+        if unknown:
             from .errors import did_you_mean
 
             msg = "unknown key" + did_you_mean(str(err["loc"][-1]), KNOWN_KEYS)
         else:
             msg = err["msg"]
         raise KpiError(f"{field}: {msg}", Location(str(path), line, col)) from None
-    project._source, project._file = data, str(path)
+    _locate(project, data, str(path))
     return _checked(project, here)
+
+
+@cache
+def _validator():
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Project)
+
+
+def _locate(project: Project, source: Any, file: str) -> None:
+    object.__setattr__(project, "_source", source)  # not fields: frozen, set once here
+    object.__setattr__(project, "_file", file)
 
 
 def _checked(project: Project, here) -> Project:
@@ -209,6 +232,6 @@ def _checked(project: Project, here) -> Project:
             raise KpiError(f"currency: {exc}", here("currency")) from None
     if zone == project.timezone:
         return project
-    fixed = project.model_copy(update={"timezone": zone})
-    fixed._source, fixed._file = project._source, project._file
+    fixed = replace(project, timezone=zone)
+    _locate(fixed, project._source, project._file)
     return fixed

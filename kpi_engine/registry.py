@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import CompileError, KpiError, Location, SpecError, SpecErrors, did_you_mean
 from .spec_packs import broken_packs
-from .specs.models import Metric, Source, SpecFile
+from .specs.objects import Metric, Source, SpecFile, from_model
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Registry:
         Definitions with ``replaces:`` wait for ``resolve()``, so a replacement does not
         depend on the order packs and folders are read in."""
         errors: list[KpiError] = []
+        spec = from_model(spec)  # plain objects: the cache unpickles them without pydantic
         self.files.append(spec)
         for kind, items in (("source", spec.sources), ("metric", spec.metrics)):
             for item in items:

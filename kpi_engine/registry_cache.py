@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-FORMAT = 2  # bump when the entry's layout changes
+FORMAT = 3  # bump when the entry's layout changes
 
 
 def cache_dir() -> Path | None:

@@ -14,7 +14,7 @@ _INHERITS = ("cumulative", "offset")
 def unit_of(registry: Registry, name: str) -> str:
     metric = registry.metric(name)
     seen = {metric.name}
-    while (metric.type in _INHERITS and "unit" not in metric.model_fields_set
+    while (metric.type in _INHERITS and "unit" not in metric.fields_set
            and metric.metric):
         base = registry.metric(metric.metric)
         if base.name in seen:  # a cycle is reported by validation, not here

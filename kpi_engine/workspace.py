@@ -109,13 +109,16 @@ class Workspace:
                 schema: str | None = None, warehouse: str | None = None) -> Request:
         """A request with the project's defaults (timezone, week start, schema, currency)
         filled in; ``compare`` is ``previous``, ``last_year`` or a period (2025-Q4)."""
-        from .comparisons import compare_step
         from .compiler.request import Request
 
         project = self.project
         since, until = _day(since, "since"), _day(until, "until")
         week_start = week_start or project.week_start
-        step = compare_step(compare, grain, since, week_start) if compare else None
+        step = None
+        if compare:
+            from .comparisons import compare_step
+
+            step = compare_step(compare, grain, since, week_start)
         return Request(metrics=_names(metrics), grain=grain, dimensions=_names(by),
                        since=since, until=until, where=_names(where),
                        timezone=timezone or project.timezone, week_start=week_start,

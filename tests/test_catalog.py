@@ -213,7 +213,7 @@ def test_every_metric_has_labels_description_unit_direction(catalog_metrics):
         if not m.description.strip():
             issues.append("no description")
         for field in ("unit", "direction", "domain"):
-            if field not in m.model_fields_set:
+            if field not in m.fields_set:
                 issues.append(f"{field} not set")
         if m.unit not in UNITS:
             issues.append(f"unknown unit {m.unit!r}")

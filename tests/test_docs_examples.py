@@ -13,6 +13,7 @@ itself checked. docs/metrics/ is generated from the catalog and not read here.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import re
 import shlex
@@ -63,7 +64,7 @@ DOC_SERVERS = {
 }
 SHELL = {"bash", "sh", "shell", "console"}
 SPEC_KEYS = {"dialect", "sources", "metrics"}
-PROJECT_KEYS = {f.alias or name for name, f in Project.model_fields.items() if name != "root"}
+PROJECT_KEYS = {f.name for f in dataclasses.fields(Project) if f.name != "root"}
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def show(app: AppContext, metric: str, lang: str, dialect: str, fmt: str) -> Non
                                        timezone=project.timezone,
                                        week_start=project.week_start,
                                        schema=app.schema_for(None))).sql
-    spec = m.model_dump(exclude_defaults=True)
+    spec = m.as_dict(exclude_defaults=True)
     if fmt == "json":
         click.echo(json.dumps({"spec": spec, "upstream": ups, "downstream": downs,
                                "sql": sql, "location": str(m.location)}, indent=2,

@@ -8,9 +8,13 @@ from typing import Any
 import click
 
 from .context import AppContext
-from .formatting import check_currency
 from .options import dialect_option, format_option, lang_option, request_options, warehouse_option
-from .output import records_csv, records_json, records_table
+
+
+def _check_currency(ctx, param, value):
+    from .formatting import check_currency  # number formatting: eval only, not compile
+
+    return check_currency(value)
 
 
 def compare_option(f):
@@ -43,7 +47,7 @@ def compile_cmd(app: AppContext, metrics, dialect, grain, by, since, until, wher
 @compare_option
 @format_option("table", "json", "csv")
 @lang_option
-@click.option("--currency", metavar="CODE", callback=lambda c, p, v: check_currency(v),
+@click.option("--currency", metavar="CODE", callback=_check_currency,
               help="ISO 4217 code money is shown in (table format), e.g. USD, VND.")
 @click.pass_obj
 def eval_cmd(app: AppContext, metrics, warehouse, grain, by, since, until, where, timezone,
@@ -53,6 +57,8 @@ def eval_cmd(app: AppContext, metrics, warehouse, grain, by, since, until, where
     result = app.evaluate(metrics, warehouse=warehouse, grain=grain, by=by, since=since,
                           until=until, where=where, timezone=timezone,
                           week_start=week_start, compare=compare)
+    from .output import records_csv, records_json, records_table
+
     records = result.records
     if fmt == "json":
         click.echo(records_json(records))

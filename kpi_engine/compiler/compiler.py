@@ -24,7 +24,7 @@ from ..errors import CompileError, did_you_mean
 from ..registry import Registry
 from ..specs.expressions import UnsafeExpression, parse_expression
 from ..specs.limits import recursion_room, tree_extent
-from ..specs.models import Metric
+from ..specs.objects import Metric
 from .comparison import comparison_outputs
 from .dialects import adapter_for
 from .request import CompiledQuery, Request, check_dialect

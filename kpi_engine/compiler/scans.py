@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from ..errors import CompileError
 from ..specs.expressions import UnsafeExpression, parse_expression, parse_query
-from ..specs.models import Metric, PerEntity, Source
+from ..specs.objects import Metric, PerEntity, Source
 from ..specs.sql_allowlist import readable_tables, table_problem
 from .aggregates import Aggregate, aggregate_node, ranked_aggregates
 from .dialects import DialectAdapter

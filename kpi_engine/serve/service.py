@@ -177,9 +177,9 @@ def explain_metric(ctx: ServeContext, name: str, lang: str,
         metrics=(metric.name,), grain="month", timezone=ctx.timezone,
         week_start=ctx.week_start, dialect=dialect, schema=schema,
         currency=ctx.currency)).sql
-    definition = {k: v for k, v in metric.model_dump(
-        include={"type", "source", "expr", "filter", "numerator", "denominator", "metric",
-                 "agg"}).items() if v is not None}
+    definition = {k: getattr(metric, k) for k in ("type", "source", "expr", "filter",
+                                                  "numerator", "denominator", "metric", "agg")
+                  if getattr(metric, k) is not None}
     return {"metric": metric.name, "label": metric.label_in(lang), "definition": definition,
             "depends_on": list(registry.depends_on(metric.name)),
             "upstream_metrics": sorted(n for n in above if not n.startswith("source:")),

@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from ..schema import TABLES
 from .expressions import UnsafeExpression, parse_expression, parse_query
-from .models import Metric, Source
+from .objects import Metric, Source
 
 
 @lru_cache(maxsize=65_536)  # above the metrics of a large project: validation asks twice

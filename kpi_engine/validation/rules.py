@@ -12,7 +12,7 @@ from ..errors import SpecError, did_you_mean
 from ..registry import Registry
 from ..specs.dependencies import metric_dependencies, source_columns
 from ..specs.expressions import UnsafeExpression, parse_expression, parse_query
-from ..specs.models import ADDITIVE_TYPES, Metric, Source
+from ..specs.objects import ADDITIVE_TYPES, Metric, Source
 from ..specs.sql_allowlist import readable_tables, table_problem
 from ..vocabulary import GRAINS
 
