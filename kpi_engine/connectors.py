@@ -28,6 +28,11 @@ class Page:
     ``origins`` (same length as ``rows``, optional) says where each row came from, such as
     ``orders.csv:12``, so a bad row is reported at its place. ``cursor`` is saved for the
     stream once the page is committed.
+
+    ``arrow`` (a ``pyarrow.Table``, columns named as the table's) carries the rows in
+    columns instead of ``rows``, for a connector that maps set-based (Shopify's bulk
+    file, in DuckDB): the engine checks and types it column by column and the warehouse
+    stages it as it is, with no Python object per value. ``rows`` is then empty.
     """
 
     table: str
@@ -39,6 +44,7 @@ class Page:
     # With replace_all: the ``source`` values whose rows it replaces even when it has no
     # rows (an empty file still empties its source's rows on a full refresh).
     replace_sources: tuple[str, ...] = ()
+    arrow: Any = None
 
 
 @dataclass
