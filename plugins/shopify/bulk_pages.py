@@ -29,7 +29,7 @@ from .bulk_refunds import complete_refunds
 from .bulk_sql import Unusual, map_file
 from .values import ShopifyDataError
 
-ARROW_PAGE_ROWS = 250_000
+ARROW_PAGE_ROWS = 100_000
 REFUND_PAGE_ROWS = 5_000
 _REFUND_BATCH = 500  # orders whose refunds are completed together
 LABEL = "shopify orders (bulk file)"

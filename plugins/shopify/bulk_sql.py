@@ -188,8 +188,7 @@ CREATE TABLE raw AS SELECT
   {_amount('variant.inventoryItem.unitCost.amount')} AS unit_cost,
   {_amount('discountedPriceSet.shopMoney.amount')} AS shipping
 FROM (SELECT *, {_KIND} AS kind FROM read_json(?, format = 'newline_delimited',
-      columns = {{{", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items())}}},
-      maximum_object_size = 67108864))
+      columns = {{{", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items())}}}))
 """
 
 # What would make the SQL differ from the reference: a row not of the documented shape,
