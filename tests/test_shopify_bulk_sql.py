@@ -18,6 +18,7 @@ from kpi_engine.sync.coerce import TableCoercer
 from kpi_engine.testing import ReplayServer
 from kpi_engine.testing.conformance import tables_of
 from kpi_engine_plugins.shopify import mapping
+from kpi_engine_plugins.shopify.bulk_pages import _arrow_pages
 from kpi_engine_plugins.shopify.bulk_sql import Unusual, map_file
 
 from .shopify_fake import FakeShopify, load_fixtures
@@ -58,19 +59,21 @@ def _mapped(tmp_path, lines: list[str]) -> dict[str, list[tuple]]:
     path.write_text("\n".join(lines) + "\n")
     mapped = map_file(path, "s", tmp_path)
     try:
-        out = {}
-        for name in TABLE_NAMES:
-            rows = []
-            for data in mapped.arrow_pages(name, 4):  # several pages
-                problems: list[str] = []
-                page = ArrowCoercer(TABLES[name], "shopify").coerce(data, "x", problems)
-                assert not problems
-                columns = [page.arrow.column(c).to_pylist() for c in page.columns]
-                rows.extend(zip(*columns, strict=True))
-            out[name] = sorted(rows, key=repr)
-        return out
+        files = mapped.export(tmp_path, 4)  # several pages
     finally:
         mapped.close()
+    out = {}
+    for name in TABLE_NAMES:
+        rows = []
+        for page in _arrow_pages(name, files[name]):
+            data = page.arrow
+            problems: list[str] = []
+            page = ArrowCoercer(TABLES[name], "shopify").coerce(data, "x", problems)
+            assert not problems
+            columns = [page.arrow.column(c).to_pylist() for c in page.columns]
+            rows.extend(zip(*columns, strict=True))
+        out[name] = sorted(rows, key=repr)
+    return out
 
 
 @pytest.fixture
@@ -196,3 +199,28 @@ def test_a_malformed_bulk_file_is_one_clear_error_and_changes_nothing(wh_url, da
     assert "\n" not in message
     assert __import__("re").search(expected, message), message
     assert tables_of(CASE, url) == before
+
+
+@pytest.mark.slow
+def test_a_bulk_sync_then_eval_gives_the_hand_worked_kpis(tmp_path):
+    """tests/test_shopify_cli.py's hand-worked KPIs, the orders read through a bulk
+    operation and mapped in DuckDB."""
+    from .test_shopify_cli import EXPECTED, METRICS, TOKEN, kpi
+
+    url = f"duckdb:///{tmp_path / 'shop.duckdb'}"
+    with ReplayServer() as server:
+        FakeShopify(server, late_children=True)
+        synced = kpi("sync", "shopify", "-w", url, "--set", f"base_url={server.url}",
+                     "--set", "bulk=always", "--set", "bulk_poll_seconds=0.01",
+                     cwd=tmp_path, env={"KPI_SHOPIFY_ACCESS_TOKEN": TOKEN})
+    assert synced.returncode == 0, synced.stderr
+    assert "not in the documented shape" not in synced.stdout + synced.stderr
+    assert "orders 6 (6 inserted" in synced.stdout
+    result = kpi("eval", *METRICS, "-w", url, "--grain", "month", "--since", "2025-01-01",
+                 "--until", "2025-03-01", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    got = {row["period"]: {m: row[m] for m in METRICS} for row in json.loads(result.stdout)}
+    assert got.keys() == EXPECTED.keys()
+    for period, values in EXPECTED.items():
+        for metric, value in values.items():
+            assert got[period][metric] == pytest.approx(value), (period, metric)

@@ -3,7 +3,8 @@
 The common case (bulk_sql.py): the whole file is read, checked and mapped in an embedded
 DuckDB and the refunds' parts are read, all before the first page is handed over, so a
 bad file or a failed refund request changes nothing in the warehouse. Orders, lines and
-checkouts go to the engine as Arrow pages of ``ARROW_PAGE_ROWS`` rows.
+checkouts are written to Arrow files and the embedded database is closed; they then go
+to the engine as Arrow pages of ``ARROW_PAGE_ROWS`` rows.
 
 A file not in the documented shape is mapped order by order by the reference
 (bulk.py's pages), after a first pass over the whole file with the same mapping that
@@ -50,13 +51,24 @@ def file_pages(path: Path, source: str, http: HttpClient, folder: Path,
         return
     try:
         refunds = _refund_rows(mapped, source, http)
-        for table in ("orders", "order_lines", "checkouts"):
-            for data in mapped.arrow_pages(table, ARROW_PAGE_ROWS):
-                yield Page(table, [], stream="orders", arrow=data)
+        files = mapped.export(folder, ARROW_PAGE_ROWS)
     finally:
         mapped.close()
+    for table, file in files.items():
+        yield from _arrow_pages(table, file)
     for start in range(0, len(refunds), REFUND_PAGE_ROWS):
         yield Page("refunds", refunds[start:start + REFUND_PAGE_ROWS], stream="orders")
+
+
+def _arrow_pages(table: str, file: Path) -> Iterator[Page]:
+    """The pages of one exported table, a batch at a time (read, not memory-mapped)."""
+    import pyarrow as pa
+
+    with pa.OSFile(str(file), "rb") as source:
+        reader = pa.ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            yield Page(table, [], stream="orders",
+                       arrow=pa.Table.from_batches([reader.get_batch(i)]))
 
 
 def _order_error(number: int, order_id: Any, exc: Exception) -> SyncError:

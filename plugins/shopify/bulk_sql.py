@@ -313,22 +313,26 @@ class MappedFile:
                             [(url, mapping.landing_path(url)) for (url,) in odd])
 
     # -- reading the tables back ----------------------------------------------------------
-    def arrow_pages(self, table: str, rows: int) -> Iterator[Any]:
-        """``table`` (orders, order_lines, checkouts) as pyarrow Tables of ``rows`` rows."""
+    def export(self, folder: Path, rows: int) -> dict[str, Path]:
+        """orders, order_lines and checkouts written to Arrow IPC files in ``folder``
+        (batches of ``rows`` rows), so that this database can be closed before the
+        warehouse is written: the two never hold their memory at the same time."""
         import pyarrow as pa
 
-        if table == "orders":
-            relation = self.con.sql("SELECT * FROM orders")
-        elif table == "checkouts":
-            relation = self.con.sql(_CHECKOUTS)
-        elif table == "order_lines":
-            relation = self.con.sql(_LINES, params=[self.source])
-        else:  # pragma: no cover - a caller's mistake
-            raise ValueError(table)
-        reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
-        for batch in reader(rows):
-            if batch.num_rows:
-                yield pa.Table.from_batches([batch])
+        relations = {"orders": self.con.sql("SELECT * FROM orders"),
+                     "order_lines": self.con.sql(_LINES, params=[self.source]),
+                     "checkouts": self.con.sql(_CHECKOUTS)}
+        files = {}
+        for table, relation in relations.items():
+            reader = (getattr(relation, "to_arrow_reader", None)
+                      or relation.fetch_arrow_reader)(rows)
+            files[table] = folder / f"{table}.arrow"
+            with pa.OSFile(str(files[table]), "wb") as sink, \
+                    pa.ipc.new_file(sink, reader.schema) as writer:
+                for batch in reader:
+                    if batch.num_rows:
+                        writer.write_batch(batch)
+        return files
 
     def orders_with_refunds(self) -> Iterator[tuple[str, str, str]]:
         """(order global id, order id, its refunds list as JSON text), in file order."""
