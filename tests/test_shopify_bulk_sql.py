@@ -109,13 +109,21 @@ def _variants(shop) -> dict[str, dict]:
         = "40.123456"
     out["six decimals"] = s
     s = copy.deepcopy(shop)
+    order(s, 1004)["lineItems"]["nodes"][0]["sku"] = 12
+    out["sku as a number"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1001)["processedAt"] = "2025-01-15T23:30:00.123+02:00"
+    order(s, 1002)["updatedAt"] = "2025-01-20T09:30:00.5-05:00"
+    out["offsets and fractions"] = s
+    s = copy.deepcopy(shop)
     order(s, 1006)["customerJourneySummary"] = {"firstVisit": {
         "landingPage": "/products/tote?ref=x y", "utmParameters": None}}
     out["odd landing page"] = s
     return out
 
 
-@pytest.mark.parametrize("name", ["amount as a number", "empty customer", "six decimals"])
+@pytest.mark.parametrize("name", ["amount as a number", "empty customer", "six decimals",
+                                  "sku as a number"])
 def test_unusual_shapes_are_left_to_the_reference(tmp_path, shop, name):
     variant = _variants(shop)[name]
     path = tmp_path / "orders.jsonl"
@@ -124,8 +132,9 @@ def test_unusual_shapes_are_left_to_the_reference(tmp_path, shop, name):
         map_file(path, "s", tmp_path)
 
 
-def test_odd_landing_pages_are_split_by_the_reference(tmp_path, shop):
-    variant = _variants(shop)["odd landing page"]
+@pytest.mark.parametrize("name", ["odd landing page", "offsets and fractions"])
+def test_shapes_the_sql_maps_as_the_reference_does(tmp_path, shop, name):
+    variant = _variants(shop)[name]
     assert _mapped(tmp_path, _bulk_lines(variant)) == _reference(variant)
 
 
@@ -134,7 +143,8 @@ def wh_url(tmp_path):
     return lambda name: f"duckdb:///{tmp_path / name}.duckdb"
 
 
-@pytest.mark.parametrize("name", ["amount as a number", "empty customer", "six decimals"])
+@pytest.mark.parametrize("name", ["amount as a number", "empty customer", "six decimals",
+                                  "sku as a number"])
 def test_a_sync_of_an_unusual_file_gives_the_reference_tables(wh_url, shop, name):
     with ReplayServer() as server:
         FakeShopify(server, _variants(shop)[name])
@@ -179,6 +189,9 @@ def _set_field(index: int, key: str, value):
     (_set_field(1, "quantity", "two"),
      r"^shopify orders \(bulk\): order 'gid://shopify/Order/\d+' \(number 1 of the "
      r"file\): field 'quantity': expected an integer, got 'two'"),
+    (_set_field(1, "quantity", "2"),
+     r"^shopify orders \(bulk\): order 'gid://shopify/Order/\d+' \(number 1 of the "
+     r"file\): field 'quantity': expected an integer, got '2'"),
     (_set_field(0, "totalPriceSet", None),
      r"^shopify orders \(bulk\): order 'gid://shopify/Order/\d+' \(number 1 of the "
      r"file\): field 'totalPriceSet' is null"),
