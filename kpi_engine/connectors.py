@@ -28,6 +28,11 @@ class Page:
     ``origins`` (same length as ``rows``, optional) says where each row came from, such as
     ``orders.csv:12``, so a bad row is reported at its place. ``cursor`` is saved for the
     stream once the page is committed.
+
+    ``arrow`` (a ``pyarrow.Table``, columns named as the table's) carries the rows in
+    columns instead of ``rows``, for a connector that maps set-based (Shopify's bulk
+    file, in DuckDB): the engine checks and types it column by column and the warehouse
+    stages it as it is, with no Python object per value. ``rows`` is then empty.
     """
 
     table: str
@@ -43,6 +48,7 @@ class Page:
     # ``source`` values; the rows of them this run did not write are deleted when it ends
     # (see ``Connector.full_refresh_deletes`` and sync/full_refresh_deletes.py).
     complete_for: tuple[str, ...] = ()
+    arrow: Any = None
 
 
 @dataclass

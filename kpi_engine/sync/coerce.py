@@ -440,6 +440,11 @@ class CoercedPage:
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
     sources: set[Any]  # values of the ``source`` column, for full-refresh replacement
+    arrow: Any = None  # a pyarrow.Table in place of ``rows`` (sync/arrow_pages.py)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) if self.arrow is None else self.arrow.num_rows
 
 
 class TableCoercer:

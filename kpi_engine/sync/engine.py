@@ -28,6 +28,7 @@ from ..errors import KpiError, SyncError, did_you_mean
 from ..extensions import connector_class
 from ..schema import TABLES, Table
 from ..warehouses.base import MergeCounts, Warehouse
+from .arrow_pages import ArrowCoercer
 from .coerce import CoercedPage, TableCoercer
 from .full_refresh_deletes import FullRefreshDeletes
 from .gc_pause import gc_paused, rows_done
@@ -149,6 +150,7 @@ class _Run:
         self.started_at = datetime.now(UTC)
         self.report = SyncReport(name, self.started_at, full_refresh)
         self.coercers: dict[str, TableCoercer] = {}
+        self.arrow_coercers: dict[str, ArrowCoercer] = {}
         self.ensured: set[str] = set()
         self.replaced: set[tuple[str, Any]] = set()
         self.page_no = 0
@@ -252,6 +254,8 @@ class _Run:
         """The page in canonical types; its problems are counted, the first few kept."""
         self.page_no += 1
         table = self._table(page.table)
+        if page.arrow is not None:
+            return self._coerce_arrow(page, table)
         coercer = self.coercers.get(table.name)
         if coercer is None:
             coercer = self.coercers[table.name] = TableCoercer(table, self.name)
@@ -265,6 +269,17 @@ class _Run:
         self.problems.extend(problems[:MAX_REPORTED - len(self.problems)])
         return coerced
 
+    def _coerce_arrow(self, page: Page, table: Table) -> CoercedPage:
+        coercer = self.arrow_coercers.get(table.name)
+        if coercer is None:
+            coercer = self.arrow_coercers[table.name] = ArrowCoercer(table, self.name)
+        problems: list[str] = []
+        origin = f"{self.name} {table.name} page {self.page_no}"
+        coerced = coercer.coerce(page.arrow, origin, problems)
+        self.problem_count += len(problems)
+        self.problems.extend(problems[:MAX_REPORTED - len(self.problems)])
+        return coerced
+
     def _problem_message(self, outcome: str) -> str:
         return _problem_message(self.name, self.problems, outcome, self.problem_count)
 
@@ -273,7 +288,10 @@ class _Run:
         table = coerced.table
         if page.replace_all and self.full_refresh:
             self._replace(table, coerced.sources | set(page.replace_sources))
-        counts = self.warehouse.upsert(table, coerced.columns, coerced.rows)
+        if coerced.arrow is not None:
+            counts = self.warehouse.upsert_arrow(table, coerced.arrow)
+        else:
+            counts = self.warehouse.upsert(table, coerced.columns, coerced.rows)
         self.report.rows[table.name] = self.report.rows.get(table.name, 0) + counts.rows
         self.report.merged.setdefault(table.name, MergeCounts())
         self.report.merged[table.name] += counts
@@ -299,10 +317,10 @@ class _Run:
     def _progress(self, coerced: CoercedPage, what: str, stream: str | None = None) -> None:
         """'orders: 1,204 rows (page 3)', counting the table's rows so far in this run."""
         name = coerced.table.name
-        self.seen[name] = self.seen.get(name, 0) + len(coerced.rows)
-        rows_done(len(coerced.rows))
+        self.seen[name] = self.seen.get(name, 0) + coerced.count
+        rows_done(coerced.count)
         if self.on_page is not None:
-            self.on_page(PageDone(name, stream or name, len(coerced.rows), self.seen[name],
+            self.on_page(PageDone(name, stream or name, coerced.count, self.seen[name],
                                   self.page_no, not what))
         elif self.log is not None:
             self.log(f"{name}: {self.seen[name]:,} rows {what}(page {self.page_no})")

@@ -57,7 +57,10 @@ class FullRefreshDeletes:
         scratch = self.scratch.get(table)
         if scratch is None:
             return
-        if coerced.rows:
+        if coerced.arrow is not None:  # a page in columns: its key columns as they are
+            self.warehouse.upsert_arrow(scratch, coerced.arrow.select(
+                list(scratch.primary_key)))
+        elif coerced.rows:
             index = [coerced.columns.index(k) for k in scratch.primary_key]
             keys = [tuple(row[i] for i in index) for row in coerced.rows]
             self.warehouse.upsert(scratch, scratch.primary_key, keys)

@@ -125,6 +125,16 @@ class Warehouse(ABC):
                                       "nor merge")
         return MergeCounts(self.merge(table, columns, rows, key), None, None, None)
 
+    def upsert_arrow(self, table: Table, data: Any,
+                     key: Sequence[str] | None = None) -> MergeCounts:
+        """``upsert`` of a page given as a ``pyarrow.Table`` (typed by the sync engine).
+
+        Engines that can stage Arrow as it is (DuckDB) override this; the others get the
+        rows as Python values, one column at a time."""
+        columns = list(data.column_names)
+        values = [data.column(c).to_pylist() for c in columns]
+        return self.upsert(table, columns, list(zip(*values, strict=True)), key)
+
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement with driver parameters (used for state and DDL)."""

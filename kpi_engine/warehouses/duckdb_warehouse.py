@@ -190,14 +190,46 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"{table.name}: merge rows lack key column(s) "
                                  f"{', '.join(absent)}")
         check_keys(table, columns, rows, key)
-        arrow = arrow_table(table, columns, list(zip(*rows, strict=True)))
+        return self._merge_staged(table, arrow_table(table, columns,
+                                                     list(zip(*rows, strict=True))), key)
+
+    def upsert_arrow(self, table: Table, data: Any,
+                     key: Sequence[str] | None = None) -> MergeCounts:
+        if not data.num_rows:
+            return MergeCounts()
+        key = list(key or table.primary_key)
+        absent = [k for k in key if k not in data.column_names]
+        if absent:
+            raise WarehouseError(f"{table.name}: merge rows lack key column(s) "
+                                 f"{', '.join(absent)}")
+        empty = [k for k in key if data.column(k).null_count]
+        if empty:
+            raise WarehouseError(f"{table.name}: rows have no value in key column "
+                                 f"{empty[0]!r}; every row needs its key")
+        return self._merge_staged(table, data, key)
+
+    def _merge_staged(self, table: Table, arrow: Any, key: list[str]) -> MergeCounts:
+        """Merge an Arrow page (keys unique within it) by primary key.
+
+        The counting join says how many rows are new and changed; when every row is new
+        (a first sync) the rows are appended with a plain INSERT, which skips the
+        upsert's per-row conflict check; when none is new or changed nothing is written."""
+        columns = list(arrow.column_names)
         plan = MergePlan(self.qualify(table.name), "_kpi_stage", columns, key,
                          [c for c in table.column_names if c not in columns],
                          lambda n: '"' + n.replace('"', '""') + '"')
         self.con.register("_kpi_stage", arrow)
         try:
-            total, new, changed = (int(v or 0) for v in self.query(count_sql(plan)).rows[0])
-            self.execute(on_conflict_sql(plan, excluded="excluded"))
+            total = arrow.num_rows
+            if not self.query(f"SELECT 1 FROM {plan.target} LIMIT 1").rows:
+                new, changed = total, 0
+            else:
+                _, new, changed = (int(v or 0) for v in self.query(count_sql(plan)).rows[0])
+            if new == total:
+                self.execute(f"INSERT INTO {plan.target} ({plan.column_list()}) "
+                             f"SELECT {plan.column_list()} FROM {plan.stage}")
+            elif new or changed:
+                self.execute(on_conflict_sql(plan, excluded="excluded"))
         finally:
             self.con.unregister("_kpi_stage")
         return MergeCounts(total, new, changed, total - new - changed)

@@ -2,10 +2,11 @@
 
 ``bulkOperationRunQuery`` starts the query on Shopify's side; we poll the operation
 (``node(id:)``) until it is COMPLETED, download its JSONL to a temporary file (streamed,
-never held in memory), rebuild each order with its lines (bulk_jsonl.py) and yield pages
-of a few thousand orders. The download URL is a signed storage address: it is fetched
-without the shop's access token, and resumed with Range where it broke off
-(bulk_download.py). The orders cursor is saved with the last page only, since
+never held in memory, resumed with Range where it broke off: bulk_download.py) and map it
+in an embedded DuckDB (bulk_sql.py, bulk_pages.py); a file not in the documented shape is
+rebuilt order by order (bulk_jsonl.py) and mapped by the reference mapping instead, a few
+thousand orders a page. The download URL is a signed storage address: it is fetched
+without the shop's access token. The orders cursor is saved with the last page only, since
 a bulk file is in no particular update order; a killed bulk sync starts over, and the
 merge by primary key makes that harmless.
 """
@@ -25,6 +26,7 @@ from kpi_engine.http import HttpClient
 from . import mapping, queries
 from .bulk_download import download
 from .bulk_jsonl import read_groups
+from .bulk_pages import file_pages
 from .bulk_refunds import complete_refunds
 from .graphql import graphql_data
 from .values import ShopifyDataError, field
@@ -60,7 +62,8 @@ def bulk_order_pages(connector: ShopifyConnector, http: HttpClient,
             download(connector, url, path, expected_size=size, log=context.progress)
             context.progress("shopify: bulk file downloaded, "
                              f"{path.stat().st_size / 1e6:,.1f} MB")
-            yield from _pages_of(path, source, http)
+            yield from file_pages(path, source, http, Path(tmp), context.progress,
+                                  reference=_pages_of, field_of=_child_field)
     yield Page("orders", [], stream="orders", cursor=cursor.done())
     yield from connector.orders_complete(context, cursor)
 

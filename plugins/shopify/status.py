@@ -23,7 +23,7 @@ FINANCIAL = {
 # Spellings of the orders CSV export ("Financial Status": paid, partially_refunded, ...).
 FINANCIAL.update({k.lower(): v for k, v in list(FINANCIAL.items())})
 
-_FULFILLED = {"FULFILLED", "fulfilled"}
+FULFILLED = {"FULFILLED", "fulfilled"}
 
 
 def canonical_status(financial: str | None, fulfillment: str | None,
@@ -34,6 +34,6 @@ def canonical_status(financial: str | None, fulfillment: str | None,
     status = FINANCIAL.get(financial or "")
     if status is None:
         return None if not financial else "pending"  # a status newer than this mapping
-    if status in ("paid", "pending") and fulfillment in _FULFILLED:
+    if status in ("paid", "pending") and fulfillment in FULFILLED:
         return "fulfilled"
     return status

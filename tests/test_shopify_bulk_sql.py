@@ -1,0 +1,239 @@
+"""The bulk file mapped in DuckDB (plugins/shopify/bulk_sql.py) against the reference
+mapping (mapping.py): the same canonical tables on the fixtures' shop (the hand-worked
+KPI shop: a partial refund in a later month, a test order, a cancelled order, an order in
+EUR) and on files in unusual shapes, which go to the reference; malformed lines are one
+clear error naming the line, and the warehouse stays as it was."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from kpi_engine.errors import KpiError
+from kpi_engine.schema import TABLES
+from kpi_engine.sync.arrow_pages import ArrowCoercer
+from kpi_engine.sync.coerce import TableCoercer
+from kpi_engine.testing import ReplayServer
+from kpi_engine.testing.conformance import tables_of
+from kpi_engine_plugins.shopify import mapping
+from kpi_engine_plugins.shopify.bulk_pages import _arrow_pages
+from kpi_engine_plugins.shopify.bulk_sql import Unusual, map_file
+
+from .shopify_fake import FakeShopify, load_fixtures
+from .test_shopify_sync import CASE, sync
+
+TABLE_NAMES = ("orders", "order_lines", "checkouts")
+
+
+class _NoServer:
+    def add(self, *a, **k):
+        pass
+
+
+def _bulk_lines(shop, late=False) -> list[str]:
+    return FakeShopify(_NoServer(), shop, late_children=late).bulk_lines()
+
+
+def _reference(shop) -> dict[str, list[tuple]]:
+    """The reference mapping's rows of every order, typed as the engine types them."""
+    rows = {t: [] for t in TABLE_NAMES}
+    for order in shop["orders"]:
+        o, lines, _, checkouts = mapping.order_rows(order, "s")
+        rows["orders"].append(o)
+        rows["order_lines"].extend(lines)
+        rows["checkouts"].extend(checkouts)
+    out = {}
+    for name, dicts in rows.items():
+        problems: list[str] = []
+        page = TableCoercer(TABLES[name], "shopify").coerce(dicts, ["x"] * len(dicts),
+                                                             problems)
+        assert not problems
+        out[name] = sorted(page.rows, key=repr)
+    return out
+
+
+def _mapped(tmp_path, lines: list[str]) -> dict[str, list[tuple]]:
+    path = tmp_path / "orders.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    mapped = map_file(path, "s", tmp_path)
+    try:
+        files = mapped.export(tmp_path, 4)  # several pages
+    finally:
+        mapped.close()
+    out = {}
+    for name in TABLE_NAMES:
+        rows = []
+        for page in _arrow_pages(name, files[name]):
+            data = page.arrow
+            problems: list[str] = []
+            page = ArrowCoercer(TABLES[name], "shopify").coerce(data, "x", problems)
+            assert not problems
+            columns = [page.arrow.column(c).to_pylist() for c in page.columns]
+            rows.extend(zip(*columns, strict=True))
+        out[name] = sorted(rows, key=repr)
+    return out
+
+
+@pytest.fixture
+def shop():
+    return load_fixtures()
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_sql_mapping_gives_the_reference_tables(tmp_path, shop, late):
+    got = _mapped(tmp_path, _bulk_lines(shop, late))
+    assert got == _reference(shop)
+    orders = {row[0]: row for row in got["orders"]}
+    # The hand-worked shop's special orders came through as the reference maps them.
+    assert orders["5003"][TABLES["orders"].column_names.index("is_test")] is True
+    assert orders["5005"][TABLES["orders"].column_names.index("status")] == "cancelled"
+    assert {row[-1] for row in got["orders"]} >= {"EUR"}  # presentment currency kept
+
+
+def _variants(shop) -> dict[str, dict]:
+    """Shapes the reference maps (no error) but the SQL path leaves to it."""
+    def order(s, n):
+        return next(o for o in s["orders"] if o["id"].endswith(f"/{n + 4000}"))
+
+    out = {}
+    s = copy.deepcopy(shop)
+    order(s, 1001)["totalPriceSet"]["shopMoney"]["amount"] = 135.3  # a JSON number
+    out["amount as a number"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1002)["customer"] = {}
+    out["empty customer"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1004)["lineItems"]["nodes"][0]["originalUnitPriceSet"]["shopMoney"]["amount"] \
+        = "40.123456"
+    out["six decimals"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1004)["lineItems"]["nodes"][0]["sku"] = 12
+    out["sku as a number"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1001)["processedAt"] = "2025-01-15T23:30:00.123+02:00"
+    order(s, 1002)["updatedAt"] = "2025-01-20T09:30:00.5-05:00"
+    out["offsets and fractions"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1006)["customerJourneySummary"] = {"firstVisit": {
+        "landingPage": "/products/tote?ref=x y", "utmParameters": None}}
+    out["odd landing page"] = s
+    return out
+
+
+@pytest.mark.parametrize("name", ["amount as a number", "empty customer", "six decimals",
+                                  "sku as a number"])
+def test_unusual_shapes_are_left_to_the_reference(tmp_path, shop, name):
+    variant = _variants(shop)[name]
+    path = tmp_path / "orders.jsonl"
+    path.write_text("\n".join(_bulk_lines(variant)) + "\n")
+    with pytest.raises(Unusual):
+        map_file(path, "s", tmp_path)
+
+
+@pytest.mark.parametrize("name", ["odd landing page", "offsets and fractions"])
+def test_shapes_the_sql_maps_as_the_reference_does(tmp_path, shop, name):
+    variant = _variants(shop)[name]
+    assert _mapped(tmp_path, _bulk_lines(variant)) == _reference(variant)
+
+
+@pytest.fixture
+def wh_url(tmp_path):
+    return lambda name: f"duckdb:///{tmp_path / name}.duckdb"
+
+
+@pytest.mark.parametrize("name", ["amount as a number", "empty customer", "six decimals",
+                                  "sku as a number"])
+def test_a_sync_of_an_unusual_file_gives_the_reference_tables(wh_url, shop, name):
+    with ReplayServer() as server:
+        FakeShopify(server, _variants(shop)[name])
+        sync(server, wh_url("paged"))
+        sync(server, wh_url("bulk"), bulk="always")
+    assert tables_of(CASE, wh_url("bulk")) == tables_of(CASE, wh_url("paged"))
+
+
+def _sync_damaged(server, fake, url, damage):
+    original = fake.bulk_lines
+
+    def damaged():
+        lines = original()
+        damage(lines)
+        return lines
+
+    fake.bulk_lines = damaged
+    with pytest.raises(KpiError) as caught:
+        sync(server, url, bulk="always")
+    return str(caught.value)
+
+
+def _replace_line(index: int, text: str):
+    def damage(lines):
+        lines[index] = text
+    return damage
+
+
+def _set_field(index: int, key: str, value):
+    def damage(lines):
+        node = json.loads(lines[index])
+        node[key] = value
+        lines[index] = json.dumps(node)
+    return damage
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (_replace_line(3, '{"id": "gid://shopify/LineItem/1", "quan'),
+     r"^shopify orders \(bulk file\):4: not valid JSON"),
+    (_replace_line(2, "<html><body>Service unavailable</body></html>"),
+     r"^shopify orders \(bulk file\):3: not valid JSON"),
+    (_set_field(1, "quantity", "two"),
+     r"^shopify orders \(bulk\): order 'gid://shopify/Order/\d+' \(number 1 of the "
+     r"file\): field 'quantity': expected an integer, got 'two'"),
+    (_set_field(1, "quantity", "2"),
+     r"^shopify orders \(bulk\): order 'gid://shopify/Order/\d+' \(number 1 of the "
+     r"file\): field 'quantity': expected an integer, got '2'"),
+    (_set_field(0, "totalPriceSet", None),
+     r"^shopify orders \(bulk\): order 'gid://shopify/Order/\d+' \(number 1 of the "
+     r"file\): field 'totalPriceSet' is null"),
+    (_set_field(1, "__parentId", "gid://shopify/Order/1"),
+     r"^shopify orders \(bulk file\):2: __parentId 'gid://shopify/Order/1' names no node"),
+])
+def test_a_malformed_bulk_file_is_one_clear_error_and_changes_nothing(wh_url, damage,
+                                                                     expected):
+    url = wh_url("shop")
+    with ReplayServer() as server:
+        fake = FakeShopify(server)
+        sync(server, url, bulk="always")
+        before = tables_of(CASE, url)
+        for order in fake.data["orders"]:  # every order changed since the first sync
+            order["updatedAt"] = order["updatedAt"].replace("2025-", "2099-")
+            order["displayFinancialStatus"] = "PENDING"
+        message = _sync_damaged(server, fake, url, damage)
+    assert "\n" not in message
+    assert __import__("re").search(expected, message), message
+    assert tables_of(CASE, url) == before
+
+
+@pytest.mark.slow
+def test_a_bulk_sync_then_eval_gives_the_hand_worked_kpis(tmp_path):
+    """tests/test_shopify_cli.py's hand-worked KPIs, the orders read through a bulk
+    operation and mapped in DuckDB."""
+    from .test_shopify_cli import EXPECTED, METRICS, TOKEN, kpi
+
+    url = f"duckdb:///{tmp_path / 'shop.duckdb'}"
+    with ReplayServer() as server:
+        FakeShopify(server, late_children=True)
+        synced = kpi("sync", "shopify", "-w", url, "--set", f"base_url={server.url}",
+                     "--set", "bulk=always", "--set", "bulk_poll_seconds=0.01",
+                     cwd=tmp_path, env={"KPI_SHOPIFY_ACCESS_TOKEN": TOKEN})
+    assert synced.returncode == 0, synced.stderr
+    assert "not in the documented shape" not in synced.stdout + synced.stderr
+    assert "orders 6 (6 inserted" in synced.stdout
+    result = kpi("eval", *METRICS, "-w", url, "--grain", "month", "--since", "2025-01-01",
+                 "--until", "2025-03-01", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    got = {row["period"]: {m: row[m] for m in METRICS} for row in json.loads(result.stdout)}
+    assert got.keys() == EXPECTED.keys()
+    for period, values in EXPECTED.items():
+        for metric, value in values.items():
+            assert got[period][metric] == pytest.approx(value), (period, metric)

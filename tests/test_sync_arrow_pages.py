@@ -1,0 +1,74 @@
+"""Pages given in columns (``Page.arrow``): the engine's casts and checks
+(kpi_engine/sync/arrow_pages.py) and the warehouses' ``upsert_arrow`` (DuckDB stages the
+Arrow table; SQLite, as PostgreSQL and MariaDB, takes its rows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+
+from kpi_engine.schema import TABLES
+from kpi_engine.sync.arrow_pages import ArrowCoercer
+from kpi_engine.warehouses.connect import connect
+
+REFUNDS = TABLES["refunds"]
+
+
+def _page(ids, amounts, source="shop"):
+    return pa.table({"refund_id": pa.array(ids, pa.string()),
+                     "source": pa.array([source] * len(ids), pa.string()),
+                     "order_id": pa.array(["o"] * len(ids), pa.string()),
+                     "created_at": pa.array([datetime(2025, 3, 1, 10)] * len(ids),
+                                            pa.timestamp("us")),
+                     "amount": pa.array(amounts, pa.decimal128(38, 4))})
+
+
+def test_columns_are_cast_and_checked():
+    problems: list[str] = []
+    ArrowCoercer(REFUNDS, "shopify").coerce(
+        _page(["1", None, "3"], [Decimal("1.5"), Decimal(2), Decimal(10) ** 15]), "shop p1",
+        problems)
+    assert any("column 'amount': cannot read it as decimal" in p for p in problems), problems
+    assert "shop p1 row 2: column 'refund_id': missing value for a primary key column of " \
+        "'refunds'" in problems
+
+
+def test_a_repeated_key_keeps_its_last_row_and_source_is_filled():
+    data = _page(["1", "2", "1"], [Decimal(1), Decimal(2), Decimal(3)]).drop(["source"])
+    problems: list[str] = []
+    page = ArrowCoercer(REFUNDS, "shopify").coerce(data, "x", problems)
+    assert not problems
+    rows = sorted(zip(page.arrow.column("refund_id").to_pylist(),
+                      page.arrow.column("source").to_pylist(),
+                      page.arrow.column("amount").to_pylist(), strict=True))
+    assert rows == [("1", "shopify", Decimal(3)), ("2", "shopify", Decimal(2))]
+    assert page.sources == {"shopify"} and page.count == 2
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_upsert_arrow_counts_inserted_updated_unchanged(tmp_path, engine):
+    wh = connect(f"{engine}:///{tmp_path / ('w.' + engine)}", create=True)
+    try:
+        wh.ensure_table(REFUNDS)
+
+        def upsert(data):
+            problems: list[str] = []
+            typed = ArrowCoercer(REFUNDS, "shopify").coerce(data, "x", problems).arrow
+            assert not problems
+            with wh.transaction():
+                return wh.upsert_arrow(REFUNDS, typed)
+
+        first = upsert(_page(["1", "2"], [Decimal("1.5"), Decimal(2)]))
+        again = upsert(_page(["1", "2"], [Decimal("1.5"), Decimal(2)]))
+        changed = upsert(_page(["2", "3"], [Decimal("2.25"), Decimal(3)]))
+        stored = wh.query("SELECT refund_id, amount FROM refunds ORDER BY refund_id").rows
+    finally:
+        wh.close()
+    assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    assert (changed.inserted, changed.updated, changed.unchanged) == (1, 1, 0)
+    assert [(r, Decimal(str(a))) for r, a in stored] == [
+        ("1", Decimal("1.5")), ("2", Decimal("2.25")), ("3", Decimal(3))]
