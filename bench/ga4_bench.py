@@ -210,6 +210,7 @@ def main() -> None:
             runs: dict[str, list[tuple[float, float, float, str]]] = {l: [] for l, _ in steps}
             for _ in range(args.repeat):  # interleaved, so load changes hit every step
                 for label, argv in steps:
+                    db.unlink(missing_ok=True)  # every sync inserts all, none compares
                     runs[label].append(measure(argv, folder))
             base_wall = statistics.median(r[0] for r in runs["baseline count(*)"])
             base_cpu = statistics.median(r[1] for r in runs["baseline count(*)"])
