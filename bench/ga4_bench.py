@@ -10,14 +10,18 @@ memory of the whole process (maximum RSS, from wait4) for
   - sessionise: the ga4 connector's read (every session row built and handed over);
   - kpi sync ga4: the same into a DuckDB warehouse through the sync engine;
 and the ratio of each to the baseline. Targets: >= 200,000 events/s, < 1 GB peak.
+With --repeat N every step runs N times (interleaved) and the medians are printed: the
+machine is shared, so single runs vary.
 
-    python bench/ga4_bench.py [--events 2000000] [--days 7] [--keep DIR]
+    python bench/ga4_bench.py [--events 2000000] [--days 7] [--keep DIR] [--repeat 3]
+                              [--formats jsonl,parquet]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -168,6 +172,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per step (medians)")
+    parser.add_argument("--formats", default="parquet,jsonl")
     parser.add_argument("--generate-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate_only:
@@ -185,29 +191,44 @@ def main() -> None:
         print(f"generated {args.events:,} events ({args.events // EVENTS_PER_SESSION:,} "
               f"sessions, {args.days} daily files per format) in "
               f"{time.perf_counter() - start:.1f}s")
-        for fmt in ("parquet", "jsonl"):
+        print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+              f"on {os.cpu_count()} CPUs; {args.repeat} run(s) per step, medians")
+        for fmt in args.formats.split(","):
             data = folder / fmt
             size = sum(p.stat().st_size for p in data.iterdir()) / 1e6
             print(f"\n{fmt}: {size:,.0f} MB")
-            base_wall, base_cpu, base_rss, counted = measure(
-                [sys.executable, "-c", CHILD_BASELINE, fmt, str(data)], folder)
-            print(f"  baseline count(*)   {args.events / base_wall:>10,.0f} events/s "
-                  f"{args.events / base_cpu:>10,.0f} events/CPU-s  peak {base_rss:>5,.0f} MB"
-                  f"   ({counted} events)")
-            runs = [("sessionise (read)", [sys.executable, "-c", CHILD_READ, str(data)])]
+            steps = [("baseline count(*)", [sys.executable, "-c", CHILD_BASELINE, fmt,
+                                            str(data)])]
             if fmt == "jsonl":
-                runs.insert(0, ("read columns only", [sys.executable, "-c", CHILD_SCAN,
-                                                      str(data)]))
+                steps.append(("read columns only", [sys.executable, "-c", CHILD_SCAN,
+                                                    str(data)]))
+            steps.append(("sessionise (read)", [sys.executable, "-c", CHILD_READ, str(data)]))
             db = folder / f"{fmt}.duckdb"
-            runs.append(("kpi sync ga4", [kpi, "sync", "ga4", "--warehouse", f"duckdb:///{db}",
-                                          "--set", f"path={data}", "--full-refresh"]))
-            for label, argv in runs:
-                wall, cpu, rss, last = measure(argv, folder)
-                print(f"  {label:<19} {args.events / wall:>10,.0f} events/s "
-                      f"{args.events / cpu:>10,.0f} events/CPU-s  peak {rss:>5,.0f} MB"
-                      f"   x{base_wall / wall:.2f} of baseline speed (CPU x{base_cpu / cpu:.2f}),"
-                      f" x{rss / base_rss:.1f} its memory   ({last[:60]})")
-
+            steps.append(("kpi sync ga4", [kpi, "sync", "ga4", "--warehouse",
+                                           f"duckdb:///{db}", "--set", f"path={data}",
+                                           "--full-refresh"]))
+            runs: dict[str, list[tuple[float, float, float, str]]] = {l: [] for l, _ in steps}
+            for _ in range(args.repeat):  # interleaved, so load changes hit every step
+                for label, argv in steps:
+                    db.unlink(missing_ok=True)  # every sync inserts all, none compares
+                    runs[label].append(measure(argv, folder))
+            base_wall = statistics.median(r[0] for r in runs["baseline count(*)"])
+            base_cpu = statistics.median(r[1] for r in runs["baseline count(*)"])
+            base_rss = max(r[2] for r in runs["baseline count(*)"])
+            for label, _ in steps:
+                wall = statistics.median(r[0] for r in runs[label])
+                cpu = statistics.median(r[1] for r in runs[label])
+                rss = max(r[2] for r in runs[label])
+                line = (f"  {label:<19} {args.events / wall:>10,.0f} events/s "
+                        f"{args.events / cpu:>10,.0f} events/CPU-s  peak {rss:>5,.0f} MB")
+                if label.startswith("baseline"):
+                    line += f"   ({runs[label][-1][3]} events)"
+                else:
+                    line += (f"   x{base_wall / wall:.2f} of baseline speed (CPU "
+                             f"x{base_cpu / cpu:.2f}), x{rss / base_rss:.1f} its memory   "
+                             f"({runs[label][-1][3][:60]})")
+                print(line, flush=True)
+        print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 if __name__ == "__main__":
     main()

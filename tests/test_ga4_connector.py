@@ -235,6 +235,28 @@ def test_bad_export_is_one_clear_error(wh, tmp_path):
         run_sync("ga4", wh, {"path": str(export)})
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
+def test_malformed_json_line_is_named_by_file_and_line(wh, tmp_path, suffix):
+    # Three good events, then a broken one on line 4 of the second day's file, then more:
+    # the error names that file and line 4 (DuckDB's own message says line 5).
+    export = tmp_path / "export"
+    write(export, "events_20240301", day1())
+    good = [json.dumps(e) for e in day1()[:3]]
+    text = "\n".join([*good, '{"event_name": "page_view", oops', good[0]]) + "\n"
+    bad = export / f"events_20240302{suffix}"
+    if suffix.endswith(".gz"):
+        bad.write_bytes(gzip.compress(text.encode()))
+    else:
+        bad.write_text(text)
+    with pytest.raises(SyncError) as raised:
+        run_sync("ga4", wh, {"path": str(export)})
+    message = str(raised.value)
+    assert message.startswith("ga4: cannot read the export of 2024-03-01..2024-03-02: ")
+    assert f"{bad}, line 4, column 29: malformed JSON" in message
+    assert "\n" not in message
+    assert not wh.table_exists("sessions") or sessions(wh) == {}
+
+
 def test_settings_are_checked(wh, tmp_path):
     with pytest.raises(SyncError, match="setting 'lookback_days'"):
         run_sync("ga4", wh, {"path": str(tmp_path), "lookback_days": -1})

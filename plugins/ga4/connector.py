@@ -14,6 +14,7 @@ from typing import Any
 from kpi_engine.connectors import Connector, Page, SyncContext
 from kpi_engine.errors import SyncError
 
+from .bad_line import first_bad_line, named_file
 from .countries import country_codes
 from .export_files import (
     ExportDay,
@@ -80,13 +81,24 @@ class Ga4Connector(Connector):
                 rows = [dict(zip(columns, values, strict=True)) for values in chunk]
                 yield Page("sessions", rows, stream=STREAM)
         except _duckdb_error() as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SyncError(f"ga4: cannot read the export of {batch[0]}..{batch[-1]} "
-                            f"({', '.join(str(f) for d in read for f in d.files[:1])}, ...): "
-                            f"{first}") from None
+            raise SyncError(_read_error(exc, batch, read)) from None
         # The cursor goes with the last page; an empty one if the days had no sessions.
         if cursor is not None:
             yield Page("sessions", [], stream=STREAM, cursor=cursor)
+
+
+def _read_error(exc: Exception, batch: list[date], read: list[ExportDay]) -> str:
+    """One line for a failed read: the file and line of a malformed JSON line when the
+    file DuckDB names has one (DuckDB's own line number can be off), else its message."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    where = f"ga4: cannot read the export of {batch[0]}..{batch[-1]}"
+    json_files = [f for d in read if d.format == "json" for f in d.files]
+    path = named_file(first, json_files)
+    bad = first_bad_line(path) if path is not None else None
+    if bad is not None:
+        return f"{where}: {path}, line {bad[0]}, {bad[1]}"
+    return (f"{where} ({', '.join(str(f) for d in read for f in d.files[:1])}, ...): "
+            f"{first}")
 
 
 def _batches(chosen: list[date], size: int) -> list[list[date]]:

@@ -97,9 +97,10 @@ s AS (
            list(struct_pack(t := transaction_id, r := revenue))
                FILTER (WHERE event_name = 'purchase') AS purchases
     FROM e
-    WHERE ga_session_id IS NOT NULL
     GROUP BY user_pseudo_id, ga_session_id
-    HAVING max(event_date) >= ?
+    -- Events without ga_session_id make no session. Dropped here, not by a WHERE: the
+    -- optimizer would push that filter into the scan and pick the parameter out twice.
+    HAVING count(ga_session_id) > 0 AND max(event_date) >= ?
 ),
 r AS (
     SELECT *,
