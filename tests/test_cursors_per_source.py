@@ -14,6 +14,7 @@ from kpi_engine.sync.engine import run_sync
 from kpi_engine.testing import ReplayServer
 from kpi_engine.warehouses.connect import connect
 
+from .ads_api import GOOGLE_PATH, serve_google
 from .shopify_fake import GRAPHQL, serve_orders_only, synthetic_orders
 from .woocommerce_api import API, KEY, SECRET, WooStore
 
@@ -169,10 +170,11 @@ def test_cursors_saved_before_the_upgrade_go_to_the_shop_they_belonged_to(tmp_pa
             wh.close()
 
 
-def test_a_single_shop_keeps_its_old_cursor_across_the_upgrade(tmp_path):
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_a_single_shop_keeps_its_old_cursor_across_the_upgrade(tmp_path, engine):
     """The usual upgrade: one shop, the default source; its first sync after the upgrade
     is incremental from the cursor the old version saved."""
-    url = f"duckdb:///{tmp_path / 'one_shop.duckdb'}"
+    url = f"{engine}:///{tmp_path / 'one_shop'}.{engine}"
     with ReplayServer() as a:
         serve_orders_only(a, synthetic_orders(3, first_id=100_000))
         settings = shop_settings(a, "shopify")
@@ -248,5 +250,37 @@ def test_two_woocommerce_stores_each_sync_from_their_own_cursor(tmp_path, engine
             status = dict(wh.query("SELECT source, status FROM orders "
                                    "WHERE order_id = '1007'").rows)
             assert status["woo-a"] == "fulfilled" and status["woo-b"] != "fulfilled"
+        finally:
+            wh.close()
+
+
+# -- Google Ads: two customer ids (no `source` setting: the account is the identity) ------
+
+def test_two_google_ads_accounts_each_sync_from_their_own_cursor(tmp_path):
+    second_path = GOOGLE_PATH.replace("1234567890", "9876543210")
+    settings = {**FAST, "developer_token": "dev-token-XYZ", "access_token": "ya29.token",
+                "start_date": "2024-03-01", "attribution_days": 0, "window_days": 30}
+    url = f"duckdb:///{tmp_path / 'ads.duckdb'}"
+    with ReplayServer() as a, ReplayServer() as b:
+        serve_google(a)
+        serve_google(b, path=second_path)
+        wh = connect(url, create=True)
+        try:
+            first = {**settings, "base_url": a.url, "customer_id": "123-456-7890"}
+            run_sync("google_ads", wh, {**first, "end_date": "2024-03-04"})
+            run_sync("google_ads", wh, {**settings, "base_url": b.url,
+                                        "customer_id": "987-654-3210",
+                                        "end_date": "2024-03-04"})
+            # The second account's first sync asked from start_date, not from the
+            # first account's last day.
+            [request] = b.requests_to(second_path)
+            assert "BETWEEN '2024-03-01' AND '2024-03-04'" in request.json()["query"]
+            a.requests.clear()
+            run_sync("google_ads", wh, {**first, "end_date": "2024-03-06"})
+            [request] = a.requests_to(GOOGLE_PATH)
+            assert "BETWEEN '2024-03-04' AND '2024-03-06'" in request.json()["query"]
+            assert wh.cursor_sources("google_ads") == {
+                "1234567890": {"campaign_days": "2024-03-06"},
+                "9876543210": {"campaign_days": "2024-03-04"}}
         finally:
             wh.close()
