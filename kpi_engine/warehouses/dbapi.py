@@ -16,7 +16,6 @@ from .upsert_sql import MergePlan, count_sql, key_sql
 from .values import coerce_rows
 
 
-
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0].strip() if text else type(exc).__name__
