@@ -82,6 +82,15 @@ class Connector:
     def __init__(self, settings: ConnectorSettings):
         self.settings = settings
 
+    def source_identity(self) -> str:
+        """The account this instance reads, so that two accounts synced into one warehouse
+        (two shops, two stores, two ad accounts) keep their own saved cursors: cursors are
+        kept per connector, source identity and stream. By default the ``source`` setting
+        (the canonical ``source`` value its rows carry); "" for a connector without one.
+        Override where another setting names the account (an ad account id)."""
+        value = getattr(self.settings, "source", None)
+        return str(value) if value else ""
+
     def read(self, context: SyncContext) -> Iterator[Page]:
         """Yield pages of canonical rows, oldest first, for every stream."""
         raise NotImplementedError

@@ -64,8 +64,10 @@ GOOGLE_DAYS: dict[str, list[list[dict[str, Any]]]] = {
 GOOGLE_SPEND, GOOGLE_VALUE = 60, 350  # 12.5 + 7.5 + 5 + 5 + 20 + 10; 150 + 60 + 20 + 20 + 100
 
 
-def serve_google(server: ReplayServer, days: dict[str, list] | None = None) -> None:
-    """searchStream answering each query with the batches of the days it asks for."""
+def serve_google(server: ReplayServer, days: dict[str, list] | None = None,
+                 path: str = GOOGLE_PATH) -> None:
+    """searchStream answering each query with the batches of the days it asks for (at
+    ``path``: another customer id's)."""
     days = GOOGLE_DAYS if days is None else days
 
     def answer(request) -> Reply:
@@ -77,7 +79,7 @@ def serve_google(server: ReplayServer, days: dict[str, list] | None = None) -> N
                    for batch in day_batches]
         return Reply.json(batches)
 
-    server.add("POST", GOOGLE_PATH, answer)
+    server.add("POST", path, answer)
 
 
 def meta_row(day: str, name: str, spend: str, impressions: str, link_clicks: str,

@@ -69,6 +69,26 @@ def test_failed_transaction_changes_nothing(warehouse_factory, engine):
 
 @pytest.mark.warehouse
 @pytest.mark.parametrize("engine", ENGINES)
+def test_cursors_are_kept_per_source(warehouse_factory, engine):
+    """Two shops of one connector: each source's cursors apart; clearing one (a full
+    refresh of that shop) leaves the other's."""
+    wh = warehouse_factory(engine)
+    with wh.transaction():
+        wh.set_state("shopify", "orders", "2025-03-01T00:00:00Z", source="shop-a")
+        wh.set_state("shopify", "orders", "2024-06-01T00:00:00Z", source="shop-b")
+        wh.set_state("shopify", "customers", "2024-06-02T00:00:00Z", source="shop-b")
+    assert wh.get_states("shopify", "shop-a") == {"orders": "2025-03-01T00:00:00Z"}
+    assert wh.get_state("shopify", "orders", "shop-b") == "2024-06-01T00:00:00Z"
+    assert wh.get_states("shopify") == {}  # no cursor for the connector as a whole
+    with wh.transaction():
+        wh.set_state("shopify", "orders", "2025-03-02T00:00:00Z", source="shop-a")
+        wh.clear_state("shopify", "shop-b")
+    assert wh.cursor_sources("shopify") == {"shop-a": {"orders": "2025-03-02T00:00:00Z"}}
+    assert wh.legacy_states("shopify") == {}  # no table of an earlier version here
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize("engine", ENGINES)
 def test_sync_state_and_dates(warehouse_factory, engine):
     wh = warehouse_factory(engine)
     with wh.transaction():

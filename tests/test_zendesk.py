@@ -142,7 +142,7 @@ def test_a_priority_raise_seen_once_survives_a_later_update(account, tmp_path):
         assert [r.query["start_time"] for r in account.requests_to(EVENTS)] == \
             ["0", "1737370800"]
         # 102's group change is not remembered: it was seen closed, so cannot change.
-        assert json.loads(wh.get_state("zendesk", "ticket_events")) == {
+        assert json.loads(wh.get_state("zendesk", "ticket_events", source="zendesk")) == {
             "start_time": 1738371600, "escalated": ["104"]}
         # 104 is updated again (no new events): the export's next page carries it anew.
         later = fixture("tickets_page2.json")
@@ -166,7 +166,7 @@ def test_a_priority_raise_seen_once_survives_a_later_update(account, tmp_path):
 def test_a_corrupt_saved_event_state_is_one_clear_error(account, tmp_path):
     wh = connect(f"duckdb:///{tmp_path / 'zd.duckdb'}", create=True)
     try:
-        wh.set_state("zendesk", "ticket_events", "not json")
+        wh.set_state("zendesk", "ticket_events", "not json", source="zendesk")
         with pytest.raises(SyncError, match="saved ticket_events state is not understood"):
             run_sync("zendesk", wh, {**FAST, "base_url": account.url, "api_token": TOKEN})
     finally:

@@ -50,7 +50,8 @@ class _SyncCommand(click.Command):
 @warehouse_option
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Override a connector setting for this run (repeatable).")
-@click.option("--full-refresh", is_flag=True, help="Forget saved cursors and reload all.")
+@click.option("--full-refresh", is_flag=True,
+              help="Forget the saved cursors of the source read and reload it all.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 @click.pass_obj
 def sync(app: AppContext, connector: str, warehouse: str | None, settings: tuple[str, ...],

@@ -3,7 +3,9 @@
 The engine owns loading so every connector gets the same guarantees:
 - rows are coerced to the canonical types and merged by primary key (idempotent);
 - a stream's cursor is saved in the transaction that wrote its page, so a crash resumes
-  from the last committed page without loss or duplicates;
+  from the last committed page without loss or duplicates; cursors are kept per connector,
+  source (``Connector.source_identity``: the account read) and stream, so two shops in one
+  warehouse never start from each other's cursor;
 - ``atomic`` connectors (file loads) are written page by page inside one transaction
   while every page is validated; one bad row anywhere rolls it all back, so either every
   row lands or the tables stay exactly as they were. Only one page is in memory at a time;
@@ -32,6 +34,7 @@ from .arrow_pages import ArrowCoercer
 from .coerce import CoercedPage, TableCoercer
 from .full_refresh_deletes import FullRefreshDeletes
 from .gc_pause import gc_paused, rows_done
+from .legacy_cursors import adopt_legacy_cursors
 from .progress import OnPage, PageDone
 
 MAX_REPORTED = 20  # bad values listed in one error; the rest are counted
@@ -53,6 +56,7 @@ class SyncReport:
     merged: dict[str, MergeCounts] = field(default_factory=dict)  # per table
     # Rows a complete full refresh deleted per table: gone at the source.
     deleted: dict[str, int] = field(default_factory=dict)
+    source: str = ""  # the account read (Connector.source_identity): its cursors
 
     @property
     def total_rows(self) -> int:
@@ -148,7 +152,9 @@ class _Run:
         self.full_refresh = full_refresh
         self.log = log
         self.started_at = datetime.now(UTC)
-        self.report = SyncReport(name, self.started_at, full_refresh)
+        self.source = connector.source_identity()
+        self.report = SyncReport(name, self.started_at, full_refresh,
+                                 source=self.source)
         self.coercers: dict[str, TableCoercer] = {}
         self.arrow_coercers: dict[str, ArrowCoercer] = {}
         self.ensured: set[str] = set()
@@ -164,9 +170,10 @@ class _Run:
         """Commit page by page: each page's rows and its cursor in one transaction."""
         for name in self.connector.tables:
             self._ensure(self._table(name))
+        adopt_legacy_cursors(self.warehouse, self.name, self.connector, self.source, self.log)
         if self.full_refresh:
             with self.warehouse.transaction():
-                self.warehouse.clear_state(self.name)
+                self.warehouse.clear_state(self.name, self.source)
         deletes = self._full_refresh_deletes()
         for page in self._pages(self._context()):
             coerced = self._coerce(page)
@@ -198,12 +205,13 @@ class _Run:
         """Every page merged inside one transaction, one page in memory at a time (staged
         and upserted by the warehouse). Pages after a bad row are still read and checked,
         to report every problem, but no longer written; then the transaction rolls back."""
+        adopt_legacy_cursors(self.warehouse, self.name, self.connector, self.source, self.log)
         context = self._context()
         made: list[str] = []  # tables this run created: gone again if it fails
         try:
             with self.warehouse.transaction():
                 if self.full_refresh:
-                    self.warehouse.clear_state(self.name)
+                    self.warehouse.clear_state(self.name, self.source)
                 for name in self.connector.tables:
                     self._ensure(self._table(name), made)
                 for page in self._pages(context):
@@ -299,7 +307,7 @@ class _Run:
         if page.cursor is not None:
             stream = page.stream or table.name
             cursor = cap_cursor(page.cursor, self.started_at)
-            self.warehouse.set_state(self.name, stream, cursor)
+            self.warehouse.set_state(self.name, stream, cursor, self.source)
             self.report.cursors[stream] = cursor
 
     def _replace(self, table: Table, sources: set[Any]) -> None:
@@ -340,8 +348,8 @@ class _Run:
             self.ensured.add(table.name)
 
     def _saved_cursors(self) -> dict[str, str | None]:
-        """Every stream cursor saved for this connector."""
-        return dict(self.warehouse.get_states(self.name))
+        """Every stream cursor saved for this connector and source (the account read)."""
+        return dict(self.warehouse.get_states(self.name, self.source))
 
 
 _ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -140,13 +140,18 @@ def tables_of(case: ConnectorCase, warehouse_url: str) -> dict[str, list[tuple]]
 
 
 def cursors_of(case: ConnectorCase, warehouse_url: str) -> dict[str, str]:
+    """stream -> cursor saved for the case's connector (its one source: a case syncs one
+    account)."""
     from ..warehouses.connect import connect
 
     wh = connect(warehouse_url)
     try:
-        return dict(wh.get_states(case.connector))
+        sources = wh.cursor_sources(case.connector)
     finally:
         wh.close()
+    _check(len(sources) <= 1, f"{case.connector}: cursors saved for several sources: "
+                              f"{sorted(sources)}")
+    return next(iter(sources.values()), {})
 
 
 def _check(condition: bool, message: str) -> None:

@@ -18,8 +18,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import WarehouseError
-from ..schema import Table
+from ..schema import Column, Table
 
+# Saved cursors, one row per connector, source (the account a connector instance reads,
+# Connector.source_identity) and stream.
+CURSOR_TABLE = "kpi_sync_cursors"
+CURSORS = Table(CURSOR_TABLE, "one stream of one source of one connector",
+                ("connector", "source", "stream"),
+                (Column("connector", "string"), Column("source", "string"),
+                 Column("stream", "string"), Column("cursor", "string")))
+# Before: one row per connector and stream, whatever account it read. Only read now, to
+# hand its cursors to the source they belonged to (sync/legacy_cursors.py).
 STATE_TABLE = "kpi_sync_state"
 SYNC_LOCK_WAIT = 3600.0  # seconds a sync waits for another sync of its connector
 _LOCK_POLL = 0.25
@@ -231,38 +240,70 @@ class Warehouse(ABC):
 
         return exp.to_identifier(name, quoted=True).sql(self.dialect)
 
-    def get_state(self, connector: str, stream: str) -> str | None:
-        self._ensure_state_table()
-        result = self.query_params(
-            f"SELECT {self._q('cursor')} FROM {self.qualify(STATE_TABLE)} WHERE "
-            f"{self._q('connector')} = {self.param} AND {self._q('stream')} = {self.param}",
-            (connector, stream))
-        return result.rows[0][0] if result.rows else None
+    def get_state(self, connector: str, stream: str, source: str = "") -> str | None:
+        """The cursor saved for one stream of one source of ``connector``."""
+        return self.get_states(connector, source).get(stream)
 
-    def get_states(self, connector: str) -> dict[str, str]:
-        """Every stream cursor saved for ``connector``."""
+    def get_states(self, connector: str, source: str = "") -> dict[str, str]:
+        """Every stream cursor saved for ``source`` of ``connector``."""
         self._ensure_state_table()
+        q = self._q
+        result = self.query_params(
+            f"SELECT {q('stream')}, {q('cursor')} FROM {self.qualify(CURSOR_TABLE)} "
+            f"WHERE {q('connector')} = {self.param} AND {q('source')} = {self.param}",
+            (connector, source))
+        return {stream: cursor for stream, cursor in result.rows}
+
+    def cursor_sources(self, connector: str) -> dict[str, dict[str, str]]:
+        """source -> {stream: cursor} for every source of ``connector`` with a cursor."""
+        self._ensure_state_table()
+        q = self._q
+        result = self.query_params(
+            f"SELECT {q('source')}, {q('stream')}, {q('cursor')} FROM "
+            f"{self.qualify(CURSOR_TABLE)} WHERE {q('connector')} = {self.param}",
+            (connector,))
+        out: dict[str, dict[str, str]] = {}
+        for source, stream, cursor in result.rows:
+            out.setdefault(source, {})[stream] = cursor
+        return out
+
+    def set_state(self, connector: str, stream: str, cursor: str | None,
+                  source: str = "") -> None:
+        """Save a stream's cursor; call inside the transaction that wrote its page."""
+        self._ensure_state_table()
+        q = self._q
+        self.execute(f"DELETE FROM {self.qualify(CURSOR_TABLE)} WHERE {q('connector')} = "
+                     f"{self.param} AND {q('source')} = {self.param} AND {q('stream')} = "
+                     f"{self.param}", (connector, source, stream))
+        if cursor is not None:
+            cols = ", ".join(q(c) for c in CURSORS.column_names)
+            self.execute(f"INSERT INTO {self.qualify(CURSOR_TABLE)} ({cols}) VALUES "
+                         f"({self.param}, {self.param}, {self.param}, {self.param})",
+                         (connector, source, stream, cursor))
+
+    def clear_state(self, connector: str, source: str = "") -> None:
+        """Forget the cursors of one source of ``connector`` (a full refresh of it)."""
+        self._ensure_state_table()
+        q = self._q
+        self.execute(f"DELETE FROM {self.qualify(CURSOR_TABLE)} WHERE {q('connector')} = "
+                     f"{self.param} AND {q('source')} = {self.param}", (connector, source))
+
+    def legacy_states(self, connector: str) -> dict[str, str]:
+        """Cursors an earlier version saved for ``connector`` in ``kpi_sync_state`` (one
+        per stream, for whichever account it read); {} without that table."""
+        if not self.table_exists(STATE_TABLE):
+            return {}
         q = self._q
         result = self.query_params(
             f"SELECT {q('stream')}, {q('cursor')} FROM {self.qualify(STATE_TABLE)} "
             f"WHERE {q('connector')} = {self.param}", (connector,))
-        return {stream: cursor for stream, cursor in result.rows}
+        return {stream: cursor for stream, cursor in result.rows if cursor is not None}
 
-    def set_state(self, connector: str, stream: str, cursor: str | None) -> None:
-        """Save a stream's cursor; call inside the transaction that wrote its page."""
-        self._ensure_state_table()
-        q = self._q
-        self.execute(f"DELETE FROM {self.qualify(STATE_TABLE)} WHERE {q('connector')} = "
-                     f"{self.param} AND {q('stream')} = {self.param}", (connector, stream))
-        if cursor is not None:
-            self.execute(f"INSERT INTO {self.qualify(STATE_TABLE)} ({q('connector')}, "
-                         f"{q('stream')}, {q('cursor')}) VALUES ({self.param}, {self.param}, "
-                         f"{self.param})", (connector, stream, cursor))
-
-    def clear_state(self, connector: str) -> None:
-        self._ensure_state_table()
-        self.execute(f"DELETE FROM {self.qualify(STATE_TABLE)} WHERE {self._q('connector')} = "
-                     f"{self.param}", (connector,))
+    def clear_legacy_states(self, connector: str) -> None:
+        """Delete ``connector``'s rows of ``kpi_sync_state`` (once handed on)."""
+        if self.table_exists(STATE_TABLE):
+            self.execute(f"DELETE FROM {self.qualify(STATE_TABLE)} WHERE "
+                         f"{self._q('connector')} = {self.param}", (connector,))
 
     param: str = "?"
 
@@ -270,11 +311,8 @@ class Warehouse(ABC):
         raise NotImplementedError
 
     def _ensure_state_table(self) -> None:
-        if not self.table_exists(STATE_TABLE):
-            q = self._q
-            self.execute(f"CREATE TABLE IF NOT EXISTS {self.qualify(STATE_TABLE)} "
-                         f"({q('connector')} VARCHAR(200), {q('stream')} VARCHAR(200), "
-                         f"{q('cursor')} VARCHAR(1000))")
+        if not self.table_exists(CURSOR_TABLE):
+            self.ensure_table(CURSORS)
 
     def qualify(self, name: str) -> str:
         """A table name with the configured schema, quoted for this dialect."""

@@ -11,13 +11,9 @@ from typing import Any
 
 from ..errors import WarehouseError
 from ..schema import Column, Table
-from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys
+from .base import CURSORS, STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys
 from .upsert_sql import MergePlan, count_sql, key_sql
 from .values import coerce_rows
-
-STATE = Table(STATE_TABLE, "one stream of one connector", ("connector", "stream"),
-              (Column("connector", "string"), Column("stream", "string"),
-               Column("cursor", "string")))
 
 
 def first_line(exc: BaseException) -> str:
@@ -274,35 +270,13 @@ class DBAPIWarehouse(Warehouse):
     # -- sync state -------------------------------------------------------------------------
     def _ensure_state_table(self) -> None:
         if not self._state_ready:
-            self.ensure_table(STATE)
+            self.ensure_table(CURSORS)
             self._state_ready = True
 
-    def _state_where(self, with_stream: bool) -> str:
-        where = f"{self.quote('connector')} = {self.param}"
-        return where + (f" AND {self.quote('stream')} = {self.param}" if with_stream else "")
-
-    def get_state(self, connector: str, stream: str) -> str | None:
-        self._ensure_state_table()
-        result = self.query_params(
-            f"SELECT {self.quote('cursor')} FROM {self.qualify(STATE_TABLE)} "
-            f"WHERE {self._state_where(True)}", (connector, stream))
-        return result.rows[0][0] if result.rows else None
-
-    def set_state(self, connector: str, stream: str, cursor: str | None) -> None:
-        self._ensure_state_table()
-        with self.transaction():
-            self.execute(f"DELETE FROM {self.qualify(STATE_TABLE)} "
-                         f"WHERE {self._state_where(True)}", (connector, stream))
-            if cursor is not None:
-                cols = ", ".join(self.quote(c) for c in STATE.column_names)
-                self.execute(f"INSERT INTO {self.qualify(STATE_TABLE)} ({cols}) VALUES "
-                             f"({self.param}, {self.param}, {self.param})",
-                             (connector, stream, cursor))
-
-    def clear_state(self, connector: str) -> None:
-        self._ensure_state_table()
-        self.execute(f"DELETE FROM {self.qualify(STATE_TABLE)} "
-                     f"WHERE {self._state_where(False)}", (connector,))
+    def set_state(self, connector: str, stream: str, cursor: str | None,
+                  source: str = "") -> None:
+        with self.transaction():  # the delete and insert together, even when called alone
+            super().set_state(connector, stream, cursor, source)
 
     def close(self) -> None:
         if self.con is not None:

@@ -20,8 +20,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import WarehouseError
-from ..schema import Column, Table
-from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys
+from ..schema import Table
+from .base import (CURSOR_TABLE, CURSORS, STATE_TABLE, MergeCounts, QueryResult, Warehouse,
+                   check_keys)
 from .file_lock import FileLocks
 from .identifiers import quote_identifier
 from .url import WarehouseURL
@@ -29,9 +30,6 @@ from .values import coerce_rows
 
 _TYPES = {"string": "STRING", "integer": "BIGINT", "decimal": "DECIMAL(18,4)",
           "float": "DOUBLE", "boolean": "BOOLEAN", "timestamp": "TIMESTAMP", "date": "DATE"}
-_STATE = Table(STATE_TABLE, "one stream of one connector", ("connector", "stream"),
-               (Column("connector", "string"), Column("stream", "string"),
-                Column("cursor", "string")))
 _sessions: dict[str, Any] = {}
 
 
@@ -176,7 +174,7 @@ class SparkWarehouse(Warehouse):
             return
         except WarehouseError:
             pass  # no data file yet: Parquet cannot tell the schema
-        known = _STATE if name == STATE_TABLE else canonical(name)
+        known = CURSORS if name == CURSOR_TABLE else canonical(name)
         if known is not None:
             cols = ", ".join(f"`{c.name}` {_TYPES[c.type]}" for c in known.columns)
             self.execute(f"CREATE TABLE {self.qualify(name)} ({cols}) USING parquet "
@@ -309,29 +307,51 @@ class SparkWarehouse(Warehouse):
 
     # -- sync state --------------------------------------------------------------------------
     def _ensure_state_table(self) -> None:
-        if not self.table_exists(STATE_TABLE):
-            self.ensure_table(_STATE)
+        if not self.table_exists(CURSOR_TABLE):
+            self.ensure_table(CURSORS)
 
-    def get_state(self, connector: str, stream: str) -> str | None:
+    def _cursor_rows(self, connector: str) -> list[Any]:
         self._ensure_state_table()
-        df = self.spark.table(self._name(STATE_TABLE))
-        rows = df.filter((df.connector == connector) & (df.stream == stream)).collect()
-        return rows[0]["cursor"] if rows else None
+        df = self.spark.table(self._name(CURSOR_TABLE))
+        return df.filter(df.connector == connector).collect()
 
-    def get_states(self, connector: str) -> dict[str, str]:
-        self._ensure_state_table()
-        df = self.spark.table(self._name(STATE_TABLE))
-        return {r["stream"]: r["cursor"] for r in df.filter(df.connector == connector).collect()}
+    def get_states(self, connector: str, source: str = "") -> dict[str, str]:
+        return {r["stream"]: r["cursor"] for r in self._cursor_rows(connector)
+                if r["source"] == source}
 
-    def set_state(self, connector: str, stream: str, cursor: str | None) -> None:
+    def cursor_sources(self, connector: str) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for r in self._cursor_rows(connector):
+            out.setdefault(r["source"], {})[r["stream"]] = r["cursor"]
+        return out
+
+    def set_state(self, connector: str, stream: str, cursor: str | None,
+                  source: str = "") -> None:
         self._ensure_state_table()
         if cursor is None:
             return
-        self.merge(_STATE, ["connector", "stream", "cursor"], [(connector, stream, cursor)])
+        self.merge(CURSORS, CURSORS.column_names, [(connector, source, stream, cursor)])
 
-    def clear_state(self, connector: str) -> None:
+    def clear_state(self, connector: str, source: str = "") -> None:
+        def apply() -> None:
+            name = self._name(CURSOR_TABLE)
+            df = self.spark.table(name)
+            keep = df.filter((df.connector != connector) | (df.source != source))
+            keep.localCheckpoint().write.mode("overwrite").insertInto(name, overwrite=True)
+
         self._ensure_state_table()
-        self.delete_rows(STATE_TABLE, "connector", [connector])
+        self._later(CURSOR_TABLE, apply)
+
+    def legacy_states(self, connector: str) -> dict[str, str]:
+        if not self.table_exists(STATE_TABLE):
+            return {}
+        df = self.spark.table(self._name(STATE_TABLE))
+        return {r["stream"]: r["cursor"] for r in df.filter(df.connector == connector)
+                .collect() if r["cursor"] is not None}
+
+    def clear_legacy_states(self, connector: str) -> None:
+        if self.table_exists(STATE_TABLE):
+            self.delete_rows(STATE_TABLE, "connector", [connector])
 
     def qualify(self, name: str) -> str:
         from sqlglot import exp

@@ -41,6 +41,10 @@ class GoogleAdsConnector(HttpConnector):
     tables = ("ad_spend",)
     settings: GoogleAdsSettings
 
+    def source_identity(self) -> str:
+        """Cursors kept per customer id: two accounts in one warehouse keep theirs."""
+        return self.settings.customer_id or ""
+
     def read(self, context: SyncContext) -> Iterator[Page]:
         if self.settings.report_csv is not None:
             yield from read_report(self.settings, PLATFORM)

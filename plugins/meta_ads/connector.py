@@ -56,6 +56,10 @@ class MetaAdsConnector(HttpConnector):
     tables = ("ad_spend",)
     settings: MetaAdsSettings
 
+    def source_identity(self) -> str:
+        """Cursors kept per ad account: two accounts in one warehouse keep theirs."""
+        return self.settings.account_id or ""
+
     def read(self, context: SyncContext) -> Iterator[Page]:
         if self.settings.report_csv is not None:
             yield from read_report(self.settings, PLATFORM)

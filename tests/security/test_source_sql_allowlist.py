@@ -85,7 +85,7 @@ def test_issue_attacks_in_sql_are_refused_with_one_line(tmp_path, dialect, sql, 
     "/tmp/file.parquet", "file.parquet", "main.orders", "information_schema.tables",
     "mysql.user", "pg_catalog.pg_authid", "pg_authid", "sqlite_master", "duckdb_settings",
     "pragma_database_list", "read_csv_auto('/etc/passwd')", "Orders", "orders; DROP TABLE x",
-    "kpi_sync_state",
+    "kpi_sync_state", "kpi_sync_cursors",
 ])
 def test_a_sources_table_must_be_a_plain_project_table(tmp_path, table):
     errors = spec_errors(tmp_path, f"""\
