@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from ..errors import Location
 
-from .objects import ADDITIVE_TYPES, BASE_TYPES  # noqa: F401 - also named here
+from .objects import ADDITIVE_TYPES, BASE_TYPES, Located  # noqa: F401 - also named here
 METRIC_TYPES = BASE_TYPES + ("ratio", "derived", "cumulative", "offset", "snapshot")
 SNAPSHOT_AGGS = ("sum", "count", "avg", "min", "max")
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -28,24 +28,12 @@ REPLACES_HELP = "the spec pack (e.g. catalog) whose definition of this name this
 Grain = Literal["hour", "day", "week", "month", "quarter", "year"]
 
 
-class _Frozen(BaseModel):
+class _Frozen(Located, BaseModel):
     # defer_build: validators are built when a spec is first validated, not on import.
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     _location: Location | None = PrivateAttr(default=None)
     _field_positions: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
-
-    @property
-    def location(self) -> Location | None:
-        return self._location
-
-    def field_location(self, field: str) -> Location | None:
-        """Where ``field`` was written, falling back to the object's own location."""
-        loc = self._location
-        if loc is None:
-            return None
-        line_col = self._field_positions.get(field)
-        return Location(loc.file, *line_col) if line_col else loc
 
 
 class Dimension(_Frozen):

@@ -17,7 +17,27 @@ BASE_TYPES = ("sum", "count", "count_distinct", "avg", "min", "max", "median", "
 ADDITIVE_TYPES = ("sum", "count")
 
 
-class SpecObject:
+class Located:
+    """Where a spec was written, for error messages: shared by the pydantic models and the
+    plain objects, which both keep ``_location`` and ``_field_positions``."""
+
+    _location: Location | None
+    _field_positions: dict[str, tuple[int, int]]
+
+    @property
+    def location(self) -> Location | None:
+        return self._location
+
+    def field_location(self, field: str) -> Location | None:
+        """Where ``field`` was written, falling back to the object's own location."""
+        loc = self._location
+        if loc is None:
+            return None
+        line_col = self._field_positions.get(field)
+        return Location(loc.file, *line_col) if line_col else loc
+
+
+class SpecObject(Located):
     """A validated model's field values as read-only attributes."""
 
     _location: Location | None = None
@@ -41,18 +61,6 @@ class SpecObject:
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._not_default)
         return f"{type(self).__name__}({shown})"
-
-    @property
-    def location(self) -> Location | None:
-        return self._location
-
-    def field_location(self, field: str) -> Location | None:
-        """Where ``field`` was written, falling back to the object's own location."""
-        loc = self._location
-        if loc is None:
-            return None
-        line_col = self._field_positions.get(field)
-        return Location(loc.file, *line_col) if line_col else loc
 
     @property
     def fields_set(self) -> frozenset[str]:

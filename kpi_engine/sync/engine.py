@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -262,31 +262,33 @@ class _Run:
         """The page in canonical types; its problems are counted, the first few kept."""
         self.page_no += 1
         table = self._table(page.table)
-        if page.arrow is not None:
-            return self._coerce_arrow(page, table)
-        coercer = self.coercers.get(table.name)
-        if coercer is None:
-            coercer = self.coercers[table.name] = TableCoercer(table, self.name)
-        origins = page.origins
-        if origins is None or len(origins) != len(page.rows):
-            where = f"{self.name} {table.name} page {self.page_no}"
-            origins = [f"{where} row {i}" for i in range(1, len(page.rows) + 1)]
         problems: list[str] = []
-        coerced = coercer.coerce(page.rows, origins, problems)
+        if page.arrow is not None:
+            coerced = self._arrow_coercer(table).coerce(
+                page.arrow, f"{self.name} {table.name} page {self.page_no}", problems)
+        else:
+            coerced = self._row_coercer(table).coerce(page.rows, self._origins(page, table),
+                                                      problems)
         self.problem_count += len(problems)
         self.problems.extend(problems[:MAX_REPORTED - len(self.problems)])
         return coerced
 
-    def _coerce_arrow(self, page: Page, table: Table) -> CoercedPage:
-        coercer = self.arrow_coercers.get(table.name)
-        if coercer is None:
-            coercer = self.arrow_coercers[table.name] = ArrowCoercer(table, self.name)
-        problems: list[str] = []
-        origin = f"{self.name} {table.name} page {self.page_no}"
-        coerced = coercer.coerce(page.arrow, origin, problems)
-        self.problem_count += len(problems)
-        self.problems.extend(problems[:MAX_REPORTED - len(self.problems)])
-        return coerced
+    def _origins(self, page: Page, table: Table) -> Sequence[str]:
+        """Where each row came from, for problem lines: the connector's, else the page's."""
+        if page.origins is not None and len(page.origins) == len(page.rows):
+            return page.origins
+        where = f"{self.name} {table.name} page {self.page_no}"
+        return [f"{where} row {i}" for i in range(1, len(page.rows) + 1)]
+
+    def _row_coercer(self, table: Table) -> TableCoercer:
+        if table.name not in self.coercers:
+            self.coercers[table.name] = TableCoercer(table, self.name)
+        return self.coercers[table.name]
+
+    def _arrow_coercer(self, table: Table) -> ArrowCoercer:
+        if table.name not in self.arrow_coercers:
+            self.arrow_coercers[table.name] = ArrowCoercer(table, self.name)
+        return self.arrow_coercers[table.name]
 
     def _problem_message(self, outcome: str) -> str:
         return _problem_message(self.name, self.problems, outcome, self.problem_count)
