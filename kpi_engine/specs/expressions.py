@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -76,8 +77,21 @@ def _parse(sql: str, dialect: str, what: str, max_chars: int) -> list[exp.Expres
 
 def parse_expression(sql: str, dialect: str = "duckdb", *, allow_aggregates: bool = False,
                      allow_placeholders: bool = False) -> ParsedExpression:
-    """Parse ``sql`` as one scalar expression; raise ``UnsafeExpression`` if it is not."""
-    if not isinstance(sql, str) or not sql.strip():
+    """Parse ``sql`` as one scalar expression; raise ``UnsafeExpression`` if it is not.
+
+    The tree is the caller's own to change: a copy of the checked tree kept for the same
+    text, because one compile parses the same few hundred spec expressions many times and
+    copying a tree costs a fraction of parsing and checking it."""
+    if not isinstance(sql, str):
+        raise UnsafeExpression("empty expression")
+    tree = _checked_expression(sql, dialect, allow_aggregates, allow_placeholders)
+    return ParsedExpression(sql=sql, tree=tree.copy())
+
+
+@lru_cache(maxsize=2048)  # bounded: a key is at most MAX_EXPRESSION_CHARS of text
+def _checked_expression(sql: str, dialect: str, allow_aggregates: bool,
+                        allow_placeholders: bool) -> exp.Expression:
+    if not sql.strip():
         raise UnsafeExpression("empty expression")
     if ";" in _strip_strings(sql):
         raise UnsafeExpression("multiple statements are not allowed (found ';')")
@@ -91,7 +105,7 @@ def parse_expression(sql: str, dialect: str = "duckdb", *, allow_aggregates: boo
     with recursion_room():  # its messages render nodes with sqlglot's recursive generator
         check_scalar(tree, allow_aggregates=allow_aggregates,
                      allow_placeholders=allow_placeholders)
-    return ParsedExpression(sql=sql, tree=tree)
+    return tree
 
 
 def check_scalar(tree: exp.Expression, *, allow_aggregates: bool = False,
@@ -128,8 +142,18 @@ def parse_query(sql: str, dialect: str = "duckdb", *,
     ``tables`` are the tables it may read (see ``sql_allowlist.readable_tables``); None
     checks the shape only (plain, non-system table names), for callers that only read
     the query's columns.
+
+    Like ``parse_expression``, the query is a copy of one kept for the same text.
     """
-    if not isinstance(sql, str) or not sql.strip():
+    if not isinstance(sql, str):
+        raise UnsafeExpression("a source's sql must be exactly one SELECT query")
+    allowed = None if tables is None else frozenset(tables)
+    return _checked_query(sql, dialect, allowed).copy()
+
+
+@lru_cache(maxsize=64)  # bounded: a key is at most MAX_QUERY_CHARS of text
+def _checked_query(sql: str, dialect: str, tables: frozenset[str] | None) -> exp.Query:
+    if not sql.strip():
         raise UnsafeExpression("a source's sql must be exactly one SELECT query")
     if ";" in _strip_strings(sql).rstrip().rstrip(";"):
         raise UnsafeExpression("multiple statements are not allowed (found ';')")
