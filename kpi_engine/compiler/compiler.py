@@ -142,7 +142,7 @@ class _Plan:
 
     def _over_metrics(self, sql: str, dialect: str, resolve) -> exp.Expression:
         """An expression over metric names, each replaced by its own expression."""
-        tree = parse_in(sql, dialect).copy()
+        tree = parse_in(sql, dialect)  # a fresh tree of its own
 
         def substitute(node: exp.Expression) -> exp.Expression:
             if isinstance(node, exp.Column):
@@ -318,7 +318,8 @@ class _Plan:
         for name, cte in with_:
             final = final.with_(name, as_=cte, copy=False)
         final = self.adapter.rewrite(final)
-        sql = final.sql(dialect=self.request.dialect, pretty=True)
+        # The tree is generated once and not reused: the generator may rewrite it in place.
+        sql = final.sql(dialect=self.request.dialect, pretty=True, copy=False)
         return CompiledQuery(sql=sql, dialect=self.request.dialect, metrics=list(self.names),
                              dimensions=list(self.dims), grain=self.grain, tree=final,
                              units={n: self.registry.metrics[n].unit for n in self.names},
@@ -380,29 +381,29 @@ class _Plan:
         ctes: list[tuple[str, exp.Expression]] = [("scan_keys", self._keys(key_cols, spine))]
         periods = self._spine(always=True)
         if periods is None:
-            periods = exp.select("period").distinct().from_("scan_keys")
+            periods = exp.select("period").distinct(copy=False).from_("scan_keys", copy=False)
         ctes.append(("key_periods", periods))
-        parts: list[exp.Expression] = [exp.select(*key_cols).from_("scan_keys")]
+        parts: list[exp.Expression] = [exp.select(*key_cols).from_("scan_keys", copy=False)]
         dims = [exp.column(d, "h") for d in self.dims]
         for metric, scan in self._window_reads():
             if not set(self.dims) <= set(scan.dims):
                 continue
             on = self._window_conditions(metric, "h", "p")
             parts.append(exp.select(exp.column("period", "p"), *dims).from_(
-                exp.to_table("key_periods").as_("p")).join(
-                    exp.to_table(_rows_of(scan)).as_("h"), on=exp.and_(*on)))
+                exp.to_table("key_periods").as_("p"), copy=False).join(
+                    exp.to_table(_rows_of(scan)).as_("h"), on=exp.and_(*on), copy=False))
         if self.offset_joins:
             # An offset reads the rows of ``metric_values`` (scans and windows) one step
             # back; its slices there get a row at the current period.
             ctes.append(("window_keys", _union(parts)))
-            parts = [exp.select(*key_cols).from_("window_keys")]
+            parts = [exp.select(*key_cols).from_("window_keys", copy=False)]
         for periods_back, unit in self.offset_joins:
             shifted = self.adapter.add(exp.column("period", "p"), -periods_back, unit)
             parts.append(exp.select(exp.column("period", "p"), *[
                 exp.column(d, "k") for d in self.dims]).from_(
-                    exp.to_table("key_periods").as_("p")).join(
+                    exp.to_table("key_periods").as_("p"), copy=False).join(
                         exp.to_table("window_keys").as_("k"),
-                        on=exp.column("period", "k").eq(shifted)))
+                        on=exp.column("period", "k").eq(shifted), copy=False))
         ctes.append(("output_keys", _union(parts)))
         return ctes
 
@@ -433,12 +434,12 @@ class _Plan:
         for scan in self.scans.values():
             if not set(self.dims) <= set(scan.dims):
                 continue
-            part = exp.select(*[exp.column(c) for c in key_cols]).from_(_rows_of(scan))
+            part = exp.select(*[exp.column(c) for c in key_cols]).from_(_rows_of(scan), copy=False)
             reads_back = scan.history or scan.kind == "snapshot"
             if reads_back and self.ctx.since and self.grain != "all":
                 since_local = datetime.combine(self.ctx.since, datetime.min.time())
                 part = part.where(exp.column("period").__ge__(
-                    self.adapter.timestamp_literal(since_local)))
+                    self.adapter.timestamp_literal(since_local)), copy=False)
             parts.append(part)
         if spine is not None:
             parts.append(spine)
@@ -446,7 +447,7 @@ class _Plan:
         for part in parts[1:]:
             union = exp.union(union, part, distinct=True, copy=False)
         if len(parts) == 1:
-            union = union.distinct() if isinstance(union, exp.Select) else union
+            union = union.distinct(copy=False) if isinstance(union, exp.Select) else union
         return union
 
     def _join_on(self, key_cols: list[str], left: str, right: str,
@@ -501,13 +502,13 @@ class _Plan:
         for name, expr in self.check_values.items():
             select = select.select(expr.copy().as_(name), copy=False)
         if key_cols:
-            select = select.order_by(*_ordered(key_cols, "output_keys"))
+            select = select.order_by(*_ordered(key_cols, "output_keys"), copy=False)
         return select
 
     def _final_select(self, key_cols: list[str], outputs: dict[str, exp.Expression]
                       ) -> exp.Select:
         select = exp.select(*[exp.column(c, "cur") for c in key_cols]).from_(
-            exp.to_table("metric_values").as_("cur"))
+            exp.to_table("metric_values").as_("cur"), copy=False)
         for (periods, unit), alias in self.offset_joins.items():
             shifted = self.adapter.add(exp.column("period", "cur"), -periods, unit)
             on = exp.and_(exp.column("period", alias).eq(shifted),
@@ -527,8 +528,8 @@ class _Plan:
         if self.request.since:
             since_local = datetime.combine(self.request.since, datetime.min.time())
             select = select.where(exp.column("period", "cur").__ge__(
-                self.adapter.timestamp_literal(since_local)))
-        return select.order_by(*_ordered(key_cols, "cur"))
+                self.adapter.timestamp_literal(since_local)), copy=False)
+        return select.order_by(*_ordered(key_cols, "cur"), copy=False)
 
     def _cumulative_cte(self, metric: Metric, scan: Scan, alias: str) -> exp.Select:
         key_cols = ["period", *self.dims]
@@ -541,8 +542,8 @@ class _Plan:
             this=exp.column(c, h)).as_(c) for c in currency_checks(self.ctx, scan)]
         return (exp.select(*[exp.column(c, k) for c in key_cols],
                            exp.Sum(this=exp.column(alias, h)).as_("value"), *checks)
-                .from_(k).join(exp.to_table(scan.name).as_(h), on=exp.and_(*conds))
-                .group_by(*[exp.column(c, k) for c in key_cols]))
+                .from_(k, copy=False).join(exp.to_table(scan.name).as_(h), on=exp.and_(*conds), copy=False)
+                .group_by(*[exp.column(c, k) for c in key_cols], copy=False))
 
 
 def _rows_of(scan: Scan) -> str:

@@ -82,7 +82,7 @@ class CompiledQuery:
     metrics: list[str]
     dimensions: list[str]
     grain: str
-    tree: exp.Expression = field(repr=False)
+    tree: exp.Expression = field(repr=False)  # as generated: after the dialect's rewrites
     units: dict[str, str] = field(default_factory=dict)
     # Output columns that are checks, not metrics: name -> (kind, metrics they guard).
     # Kinds: "currencies" (the lowest/highest currency summed) and "missing_rate" (a

@@ -62,8 +62,8 @@ class Scan:
     def add(self, func: str, expr: exp.Expression | None, filt: exp.Expression | None,
             alias_hint: str, percentile: float | None = None, money: bool = False) -> str:
         """The column computing this aggregate, added once however many metrics need it."""
-        key = (func, expr.sql() if expr is not None else None,
-               filt.sql() if filt is not None else None, percentile, money)
+        # sqlglot trees compare and hash by structure: no SQL text needed for the key.
+        key = (func, expr, filt, percentile, money)
         if key not in self.aggregates:
             alias = alias_hint
             taken = {a.alias for a in self.aggregates.values()}
@@ -138,15 +138,15 @@ def pit_periods(ctx: ScanContext, source: Source) -> exp.Expression:
         return a.values(rows, ["period", "start_utc", "end_utc"], "bounds")
     # No explicit range: the periods in which the source has rows.
     local = period_expr(ctx, source)
-    distinct = exp.select(local.as_("period")).distinct().from_(source_from(ctx, source))
+    distinct = exp.select(local.as_("period")).distinct(copy=False).from_(source_from(ctx, source), copy=False)
     conds = range_conditions(ctx, source, ctx.since, ctx.until)
     if conds:
-        distinct = distinct.where(exp.and_(*conds))
+        distinct = distinct.where(exp.and_(*conds), copy=False)
     period = exp.column("period", "d")
     return exp.select(
         period, a.utc_time(period.copy(), ctx.timezone).as_("start_utc"),
         a.utc_time(a.add(period.copy(), 1, ctx.grain), ctx.timezone).as_("end_utc"),
-    ).from_(distinct.subquery("d"))
+    ).from_(distinct.subquery("d", copy=False), copy=False)
 
 
 def source_from(ctx: ScanContext, source: Source) -> exp.Expression:
@@ -441,11 +441,11 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
 
     if scan.point_in_time:
         rows = exp.select(*[e.copy().as_(k) for k, e in keys]).from_(
-            pit_periods(ctx, src).subquery("p")).join(source_from(ctx, src), join_type="cross")
+            pit_periods(ctx, src).subquery("p", copy=False), copy=False).join(source_from(ctx, src), join_type="cross", copy=False)
     else:
-        rows = exp.select(*[e.copy().as_(k) for k, e in keys]).from_(source_from(ctx, src))
+        rows = exp.select(*[e.copy().as_(k) for k, e in keys]).from_(source_from(ctx, src), copy=False)
     if conds:
-        rows = rows.where(exp.and_(*conds))
+        rows = rows.where(exp.and_(*conds), copy=False)
     key_names = [k for k, _ in keys]
 
     if scan.kind == "agg":
@@ -456,31 +456,31 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
         for agg in aggregates:
             select = select.select(aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
         if keys:
-            select = select.group_by(*_group_keys(keys))
+            select = select.group_by(*_group_keys(keys), copy=False)
         return select
 
     if scan.kind == "entity":
         assert scan.per is not None
-        inner = rows.select(qualify(parse_in(scan.per.key, dialect), src).as_("entity_key"))
+        inner = rows.select(qualify(parse_in(scan.per.key, dialect), src).as_("entity_key"), copy=False)
         for measure, sql in scan.per.measures.items():
             inner = inner.select(bind_period(qualify(
                 parse_in(sql, dialect, allow_aggregates=True), src)).as_(measure), copy=False)
         group = _group_keys(keys) + [qualify(parse_in(scan.per.key, dialect), src)]
-        inner = inner.group_by(*group)
+        inner = inner.group_by(*group, copy=False)
         outer = exp.select(*[exp.column(k, "e") for k in key_names]).from_(
-            inner.subquery("e"))
+            inner.subquery("e", copy=False), copy=False)
         if _ranks_percentiles(ctx, scan):
             return ranked_aggregates(ctx.adapter, outer, key_names, scan.aggregates.values())
         for agg in scan.aggregates.values():
             outer = outer.select(aggregate_node(ctx.adapter, agg).as_(agg.alias), copy=False)
         if key_names:
-            outer = outer.group_by(*[exp.column(k, "e") for k in key_names])
+            outer = outer.group_by(*[exp.column(k, "e") for k in key_names], copy=False)
         return outer
 
     if scan.kind == "snapshot":
         # Each entity's last reading in each period (not aggregated: ``carried_snapshot``
         # carries it forward to later periods, then aggregates over entities).
-        inner = rows.select(time_column(src).as_("snapshot_time"))
+        inner = rows.select(time_column(src).as_("snapshot_time"), copy=False)
         entity = snapshot_entity(ctx, scan)
         for i, col in enumerate(entity):
             inner = inner.select(qualify(parse_in(col, dialect), src).as_(f"snapshot_key_{i}"),
@@ -494,11 +494,11 @@ def _scan_body(ctx: ScanContext, scan: Scan) -> exp.Select:
             this=exp.RowNumber(), partition_by=partition,
             order=exp.Order(expressions=[exp.Ordered(this=exp.column("snapshot_time"),
                                                      desc=True)])).as_("snapshot_rank")
-        ).from_(inner.subquery("r"))
+        ).from_(inner.subquery("r", copy=False), copy=False)
         columns = key_names + [f"snapshot_key_{i}" for i in range(len(entity))] + [
             f"value_{a.alias}" for a in scan.aggregates.values() if a.expr is not None]
         last = exp.select(*[exp.column(c, "s") for c in columns]).from_(
-            ranked.subquery("s")).where(exp.column("snapshot_rank", "s").eq(1))
+            ranked.subquery("s", copy=False), copy=False).where(exp.column("snapshot_rank", "s").eq(1), copy=False)
         if ctx.grain != "all":
             # The reading holds until the entity's next one (windows see only rank 1).
             following = exp.Window(
