@@ -70,11 +70,17 @@ def test_a_warm_compile_and_list_import_no_pydantic_nor_other_commands(tmp_path,
     cold_sql, cold_modules = kpi(["--specs", str(specs), "compile", "aov"], env, tmp_path)
     assert any(m.startswith("pydantic") for m in cold_modules)  # built: validated
     warm_sql, warm_modules = kpi(["--specs", str(specs), "compile", "aov"], env, tmp_path)
-    assert warm_sql == cold_sql and "SELECT" in warm_sql  # compiled again, the same SQL
+    assert warm_sql == cold_sql and "SELECT" in warm_sql  # the same SQL, from the cache
     assert [m for m in warm_modules if m.startswith(("pydantic", "yaml", "pluggy"))] == []
+    assert [m for m in warm_modules if m.startswith("sqlglot")] == []  # compile cache
+    assert "sqlglot" in cold_modules
     assert [m for m in warm_modules if m.startswith("kpi_engine.cli.")
             and m.rsplit(".", 1)[1] in BUILTIN_COMMANDS.values()] == [
         "kpi_engine.cli.run_commands"]
+    # Another request against the same registry is compiled (sqlglot imported).
+    other_sql, other_modules = kpi(["--specs", str(specs), "compile", "startup_revenue"],
+                                   env, tmp_path)
+    assert "subtotal" in other_sql and other_sql != warm_sql and "sqlglot" in other_modules
     out, modules = kpi(["--specs", str(specs), "list", "--format", "json"], env, tmp_path)
     assert {"startup_revenue", "aov"} <= {row["name"] for row in json.loads(out)}
     assert [m for m in modules if m.startswith(("pydantic", "yaml", "pluggy"))] == []
