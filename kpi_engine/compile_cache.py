@@ -121,12 +121,12 @@ def _write(entry: Path, sql: str) -> None:
         return
 
 
-def trim(folder: Path, keep: int = MAX_ENTRIES) -> None:
-    """Remove the least recently used entries beyond ``keep``."""
+def trim(folder: Path, keep: int = MAX_ENTRIES, prefix: str = "sql-") -> None:
+    """Remove the least recently used entries (files named ``prefix...``) beyond ``keep``."""
     entries = []
     with os.scandir(folder) as found:
         for e in found:
-            if e.name.startswith("sql-"):
+            if e.name.startswith(prefix):
                 try:
                     entries.append((e.stat().st_mtime_ns, e.path))
                 except OSError:
