@@ -12,7 +12,10 @@ that is what makes it cheap.
 
 The cache lives in ``$KPI_ENGINE_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpi-engine``, else
 ``~/.cache/kpi-engine``; ``KPI_ENGINE_NO_CACHE=1`` turns it off. A cache that cannot be
-read or written is ignored: the registry is then built as if there were none.
+read or written is ignored: the registry is then built as if there were none. The same
+folder holds the compile cache (``compiled/``, ``compile_cache.py``), which names a
+registry by ``Registry.cache_token``, and the project cache (``projects/``,
+``project_cache.py``).
 """
 
 from __future__ import annotations
