@@ -167,8 +167,25 @@ def load_project(path: str | Path | None = None) -> Project:
                            else s for i, s in enumerate(values["specs"])]
     if isinstance(values.get("schema"), str):
         values["schema"] = expand_env(values["schema"], here("schema"), "schema")
+    from . import project_cache  # a file validated before: no pydantic
+
+    entry = project_cache.entry_for(path, text, values)
+    project = project_cache.read(entry, values, str(path.parent))
+    if project is not None:
+        _locate(project, data, str(path))
+        return project
+    project = _validated(path, data, values)
+    project_cache.write(entry, project)
+    return project
+
+
+def _validated(path: Path, data: Any, values: dict[str, Any]) -> Project:
+    """The project ``values`` (the file's ``data`` as read) describe, checked."""
     from pydantic import ValidationError
 
+    from .specs.yaml_positions import position_of
+
+    here = lambda *keys: Location(str(path), *position_of(data, keys))  # noqa: E731
     try:
         project = _validator().validate_python({**values, "root": str(path.parent)})
     except ValidationError as exc:

@@ -45,6 +45,9 @@ class Registry:
     # name -> (the metric, its direct dependencies); kept in the registry cache, so `kpi
     # list` and `kpi graph` need not parse expressions again.
     _deps: dict[str, tuple[Metric, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    # Set by the registry cache: names this registry's content for the compile cache
+    # (compile_cache.py); None when it was not served or stored by the registry cache.
+    cache_token: str | None = field(default=None, repr=False, compare=False)
 
     # -- building --------------------------------------------------------------------
     def add(self, spec: SpecFile, pack: str = "") -> list[KpiError]:

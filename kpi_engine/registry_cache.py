@@ -12,7 +12,10 @@ that is what makes it cheap.
 
 The cache lives in ``$KPI_ENGINE_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpi-engine``, else
 ``~/.cache/kpi-engine``; ``KPI_ENGINE_NO_CACHE=1`` turns it off. A cache that cannot be
-read or written is ignored: the registry is then built as if there were none.
+read or written is ignored: the registry is then built as if there were none. The same
+folder holds the compile cache (``compiled/``, ``compile_cache.py``), which names a
+registry by ``Registry.cache_token``, and the project cache (``projects/``,
+``project_cache.py``).
 """
 
 from __future__ import annotations
@@ -46,14 +49,26 @@ def cached_load_registry(folders: Iterable[Path | str] = (), **kwargs: Any):
     if where is None:
         return load_registry(folders, **kwargs)
     entry = where / f"registry-{_key(folders, kwargs)}.pickle"
-    registry = _read(entry)
-    if registry is not None:
+    found = _read(entry)
+    if found is not None:
+        registry, stored = found
+        registry.cache_token = _token(entry, stored)
         return registry
     registry = load_registry(folders, **kwargs)  # raises on errors: those are never cached
     for name in registry.metrics:  # parsed now, kept in the entry
         registry.depends_on(name)
-    _write(entry, registry, folders, kwargs)
+    stored = _write(entry, registry, folders, kwargs)
+    if stored is not None:
+        registry.cache_token = _token(entry, stored)
     return registry
+
+
+def _token(entry: Path, stored: dict[str, Any]) -> str:
+    """What names this registry's content for the compile cache: the entry's key and the
+    spec files and folders it was checked against (``Registry.cache_token``)."""
+    h = hashlib.sha256(entry.name.encode("utf-8", "surrogateescape"))
+    h.update(repr((stored["files"], stored["dirs"])).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()[:32]
 
 
 def _key(folders: list[Path], kwargs: dict[str, Any]) -> str:
@@ -127,16 +142,18 @@ def _read(entry: Path):
             return None
         if any(_listing(Path(d)) != listing for d, listing in stored["dirs"]):
             return None
-        return stored["registry"]
+        return stored["registry"], stored
     except Exception:  # noqa: BLE001 - a bad or stale entry is a miss, never an error
         return None
 
 
-def _write(entry: Path, registry, folders: list[Path], kwargs: dict[str, Any]) -> None:
+def _write(entry: Path, registry, folders: list[Path],
+           kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    """Store the entry; what it stores, or None when it is not cached."""
     try:
         watched = _watched(folders, kwargs)
         if watched is None:
-            return
+            return None
         files, dirs = watched
         stored = {"format": FORMAT, "files": _fingerprint(files),
                   "dirs": [(str(d), _listing(d)) for d in dirs], "registry": registry}
@@ -152,4 +169,5 @@ def _write(entry: Path, registry, folders: list[Path], kwargs: dict[str, Any]) -
             os.unlink(tmp)
             raise
     except Exception:  # noqa: BLE001 - an unwritable cache only costs speed
-        return
+        return None
+    return stored

@@ -132,6 +132,20 @@ class Workspace:
         return compile_request(self.registry, self.request(metrics, dialect=dialect,
                                                            **options))
 
+    def compiled_sql(self, metrics, *, dialect: str = "duckdb", **options: Any) -> str:
+        """``compile(...).sql``, from the compile cache when the same request was compiled
+        against the same registry before (``compile_cache.py``): no sqlglot is imported."""
+        from .compile_cache import cached_sql
+
+        request = self.request(metrics, dialect=dialect, **options)
+
+        def compile_sql() -> str:
+            from .compiler.compiler import compile_request
+
+            return compile_request(self.registry, request).sql
+
+        return cached_sql(self.registry, request, compile_sql)
+
     def evaluate(self, metrics, *, warehouse: str | None = None, **options: Any) -> Result:
         """Run ``metrics`` in the warehouse (kpi.yaml's unless ``warehouse`` is given)."""
         from .compiler.compiler import compile_request

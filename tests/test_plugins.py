@@ -174,7 +174,7 @@ def test_allow_list_and_trace(monkeypatch, capsys):
     try:
         pm = plugins_mod.get_plugin_manager()
         assert [n for n, _ in pm.list_name_plugin()] == ["builtin_warehouses"]
-        extensions()
+        extensions().warehouses
         assert "kpi_register_warehouses" in capsys.readouterr().err
     finally:
         monkeypatch.delenv("KPI_ENGINE_LOAD_PLUGINS")

@@ -33,7 +33,8 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-watched = ("pydantic", "kpi_engine.cli.", "yaml", "pluggy")
+watched = ("pydantic", "kpi_engine.cli.", "yaml", "pluggy", "sqlglot", "httpx",
+           "kpi_engine_plugins.", "kpi_engine.project_cache", "kpi_engine.compile_cache")
 print(json.dumps(sorted(m for m in sys.modules if m.startswith(watched))), file=sys.stderr)
 """
 
@@ -69,14 +70,31 @@ def test_a_warm_compile_and_list_import_no_pydantic_nor_other_commands(tmp_path,
     cold_sql, cold_modules = kpi(["--specs", str(specs), "compile", "aov"], env, tmp_path)
     assert any(m.startswith("pydantic") for m in cold_modules)  # built: validated
     warm_sql, warm_modules = kpi(["--specs", str(specs), "compile", "aov"], env, tmp_path)
-    assert warm_sql == cold_sql and "SELECT" in warm_sql  # compiled again, the same SQL
+    assert warm_sql == cold_sql and "SELECT" in warm_sql  # the same SQL, from the cache
     assert [m for m in warm_modules if m.startswith(("pydantic", "yaml", "pluggy"))] == []
+    assert [m for m in warm_modules if m.startswith("sqlglot")] == []  # compile cache
+    assert "sqlglot" in cold_modules
     assert [m for m in warm_modules if m.startswith("kpi_engine.cli.")
             and m.rsplit(".", 1)[1] in BUILTIN_COMMANDS.values()] == [
         "kpi_engine.cli.run_commands"]
+    # Another request against the same registry is compiled (sqlglot imported).
+    other_sql, other_modules = kpi(["--specs", str(specs), "compile", "startup_revenue"],
+                                   env, tmp_path)
+    assert "subtotal" in other_sql and other_sql != warm_sql and "sqlglot" in other_modules
     out, modules = kpi(["--specs", str(specs), "list", "--format", "json"], env, tmp_path)
     assert {"startup_revenue", "aov"} <= {row["name"] for row in json.loads(out)}
     assert [m for m in modules if m.startswith(("pydantic", "yaml", "pluggy"))] == []
+
+
+def test_a_cold_start_registers_no_connector(tmp_path, env):
+    """Building the registry loads plugins for their spec packs, tables and rules; their
+    connectors (HTTP client and all) are registered only when a command uses them."""
+    _, modules = kpi(["list", "--format", "json"], env, tmp_path)
+    assert "kpi_engine_plugins.catalog" in modules  # plugins were loaded: a cold start
+    assert [m for m in modules if m.endswith(".connector") or m == "httpx"] == []
+    from kpi_engine.extensions import extensions
+
+    assert {"files", "shopify"} <= set(extensions().connectors)  # asked for: registered
 
 
 PACK_PLUGIN = """

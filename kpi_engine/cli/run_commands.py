@@ -34,10 +34,9 @@ def compare_option(f):
 def compile_cmd(app: AppContext, metrics, dialect, grain, by, since, until, where, timezone,
                 week_start, compare) -> None:
     """Print the one SQL statement that computes METRICS in a dialect."""
-    compiled = app.compile(metrics, dialect=dialect, grain=grain, by=by, since=since,
-                           until=until, where=where, timezone=timezone,
-                           week_start=week_start, compare=compare)
-    click.echo(compiled.sql)
+    click.echo(app.compiled_sql(metrics, dialect=dialect, grain=grain, by=by, since=since,
+                                until=until, where=where, timezone=timezone,
+                                week_start=week_start, compare=compare))
 
 
 @click.command("eval")

@@ -1,15 +1,19 @@
-"""What to compute (a ``Request``) and what comes back from compiling it."""
+"""What to compute (a ``Request``) and what comes back from compiling it.
+
+Importing this module imports no sqlglot: a request is built, and looked up in the compile
+cache (``kpi_engine/compile_cache.py``), before anything is compiled."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from ..errors import CompileError
-from ..vocabulary import REQUEST_GRAINS  # noqa: F401 - re-exported
-from .dialects import DIALECTS, WEEKDAYS
+from ..vocabulary import DIALECTS, REQUEST_GRAINS, WEEKDAYS  # noqa: F401 - re-exported
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 # A day's bounds in any timezone (UTC-12..+14) and one period either side must stay
 # within Python's and the engines' years 1-9999.
