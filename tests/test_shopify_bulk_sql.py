@@ -119,11 +119,25 @@ def _variants(shop) -> dict[str, dict]:
     order(s, 1006)["customerJourneySummary"] = {"firstVisit": {
         "landingPage": "/products/tote?ref=x y", "utmParameters": None}}
     out["odd landing page"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1004)["lineItems"]["nodes"][0]["id"] += "?v=1"
+    order(s, 1001)["customer"]["id"] = "gid://shopify/Customer/9/7"
+    out["ids with a query or more parts"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1002)["customer"] = {"id": "gid://shopify/Customer/?x=1"}
+    out["customer id without a tail"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1004)["lineItems"]["nodes"][0]["quantity"] = "2"
+    out["quantity as text"] = s
+    s = copy.deepcopy(shop)
+    order(s, 1004)["lineItems"]["nodes"][0]["quantity"] = 10 ** 19
+    out["quantity beyond 64 bits"] = s
     return out
 
 
 @pytest.mark.parametrize("name", ["amount as a number", "empty customer", "six decimals",
-                                  "sku as a number"])
+                                  "sku as a number", "customer id without a tail",
+                                  "quantity as text", "quantity beyond 64 bits"])
 def test_unusual_shapes_are_left_to_the_reference(tmp_path, shop, name):
     variant = _variants(shop)[name]
     path = tmp_path / "orders.jsonl"
@@ -132,7 +146,20 @@ def test_unusual_shapes_are_left_to_the_reference(tmp_path, shop, name):
         map_file(path, "s", tmp_path)
 
 
-@pytest.mark.parametrize("name", ["odd landing page", "offsets and fractions"])
+@pytest.mark.parametrize("refunds", [{"nodes": []}, "[]", 0])
+def test_refunds_that_are_not_a_list_are_left_to_the_reference(tmp_path, shop, refunds):
+    lines = _bulk_lines(shop)
+    first = json.loads(lines[0])
+    assert "__parentId" not in first
+    lines[0] = json.dumps({**first, "refunds": refunds})
+    path = tmp_path / "orders.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(Unusual):
+        map_file(path, "s", tmp_path)
+
+
+@pytest.mark.parametrize("name", ["odd landing page", "offsets and fractions",
+                                  "ids with a query or more parts"])
 def test_shapes_the_sql_maps_as_the_reference_does(tmp_path, shop, name):
     variant = _variants(shop)[name]
     assert _mapped(tmp_path, _bulk_lines(variant)) == _reference(variant)

@@ -37,6 +37,7 @@ _STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
 # spaces, brackets, other schemes) is passed to mapping.landing_path itself.
 _PLAIN_URL = r"(?i)https?://[A-Za-z0-9.:@-]*(/[^?#\x00-\x20\x7f]*)?([?#][^\x00-\x20\x7f]*)?"
 
+_GID = r"(?s)gid://shopify/(.*/)?[^/?][^/]*"
 _MONEY = "STRUCT(shopMoney STRUCT(amount JSON))"
 _ID = "STRUCT(id VARCHAR)"
 # Every field the mapping reads, typed as read_json should parse it. Scalars other than
@@ -78,7 +79,16 @@ def _is_text(x: str) -> str:
 
 
 def _unquoted(x: str) -> str:
-    return f"trim({x}, '\"')"
+    """The text between the quotes; used only on values whose check accepts them (an
+    amount or timestamp of the accepted forms: one quote at each end, none inside)."""
+    return f"CAST({x} AS VARCHAR)[2:-2]"
+
+
+# Casts from the JSON type parse the JSON again; the text as VARCHAR does not need it: an
+# array's minified text starts with '[' (no other value's does), an empty one is '[]',
+# and a quantity the check accepts is the digits themselves.
+_REFUNDS = "CAST(refunds AS VARCHAR)"
+_QUANTITY = "TRY_CAST(CAST(quantity AS VARCHAR) AS BIGINT)"
 
 
 def _amount(x: str) -> str:
@@ -110,8 +120,9 @@ def _tail(x: str) -> str:
 
 
 def _gid_ok(x: str) -> str:
-    """NULL, or a global id with a tail."""
-    return f"({x} IS NULL OR (starts_with({x}, 'gid://shopify/') AND {_tail(x)} <> ''))"
+    """NULL, or a global id with a tail: after its last '/' a character other than '?'
+    (one regular expression, the same test as starts_with plus ``_tail(x) <> ''``)."""
+    return f"({x} IS NULL OR regexp_full_match({x}, '{_GID}'))"
 
 
 def _object_ok(x: str) -> str:
@@ -137,12 +148,12 @@ _ORDER_OK = " AND ".join([
     _object_ok("customer"),
     _bag_ok("totalPriceSet", True), _bag_ok("totalTaxSet", False),
     _bag_ok("totalRefundedSet", False),
-    "(refunds IS NULL OR json_type(refunds) = 'ARRAY')",
+    f"(refunds IS NULL OR starts_with({_REFUNDS}, '['))",
 ])
 _LINE_OK = " AND ".join([
     _gid_ok("id"), _is_text("sku"),
     "regexp_full_match(quantity, '-?[0-9]{1,19}')",
-    "TRY_CAST(quantity AS BIGINT) IS NOT NULL",
+    f"{_QUANTITY} IS NOT NULL",
     _object_ok("product"), _object_ok("variant"), _object_ok("variant.product"),
     _amount_ok("variant.inventoryItem.unitCost.amount"),
     _bag_ok("originalUnitPriceSet", True), _bag_ok("originalTotalSet", False),
@@ -180,15 +191,16 @@ CREATE TABLE raw AS SELECT
   {_amount('totalTaxSet.shopMoney.amount')} AS tax,
   {_amount('totalPriceSet.shopMoney.amount')} AS total,
   {_amount('totalRefundedSet.shopMoney.amount')} AS refunded,
-  CASE WHEN json_array_length(refunds) > 0 THEN CAST(refunds AS VARCHAR) END AS refunds,
+  CASE WHEN starts_with({_REFUNDS}, '[') AND {_REFUNDS} <> '[]' THEN {_REFUNDS} END
+    AS refunds,
   {_text('sku')} AS sku,
-  TRY_CAST(quantity AS BIGINT) AS quantity,
+  {_QUANTITY} AS quantity,
   {_tail('COALESCE(product.id, variant.product.id)')} AS product_id,
   {_tail('variant.id')} AS variant_id,
   {_amount('originalUnitPriceSet.shopMoney.amount')} AS unit_price,
   COALESCE({_amount('originalTotalSet.shopMoney.amount')},
            {_amount('originalUnitPriceSet.shopMoney.amount')}
-           * TRY_CAST(quantity AS BIGINT)) AS gross,
+           * {_QUANTITY}) AS gross,
   COALESCE(list_sum(list_transform({_DISCOUNTS},
            lambda a: {_amount('a.allocatedAmountSet.shopMoney.amount')})),
            0) AS discount,
