@@ -25,6 +25,9 @@ PARAMS: tuple[tuple[str, str, str], ...] = (
     ("p_campaign", "campaign", "ga4_text"), ("p_gclid", "gclid", "ga4_text"),
     ("p_value", "value", "ga4_num"), ("p_transaction_id", "transaction_id", "ga4_text"),
 )
+# Parameters used only for purchases: picked out of purchase events only (the others are
+# nine in ten events or more, whose lookups would be wasted).
+PURCHASE_ONLY = frozenset({"p_value", "p_transaction_id"})
 
 # (column in the flat relation, path in the export's nested row, DuckDB type)
 FIELDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -106,9 +109,12 @@ def _projection(present: set[tuple[str, ...]] | None) -> str:
     for name, path, typ in FIELDS:
         value = _access(path) if present is None or path in present else "NULL"
         if name == "event_params":
-            parts.extend(
-                f"{reader}({_param_value(key, value != 'NULL')}) AS {_quote(column)}"
-                for column, key, reader in PARAMS)
+            for column, key, reader in PARAMS:
+                picked = f"{reader}({_param_value(key, value != 'NULL')})"
+                if column in PURCHASE_ONLY:
+                    picked = (f"CASE WHEN {_access(('event_name',))} = 'purchase' "
+                              f"THEN {picked} END")
+                parts.append(f"{picked} AS {_quote(column)}")
         else:
             parts.append(f"CAST({value} AS {typ}) AS {_quote(name)}")
     return ", ".join(parts)
