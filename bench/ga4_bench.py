@@ -146,7 +146,7 @@ from kpi_engine_plugins.ga4.connector import Ga4Connector
 from kpi_engine_plugins.ga4.settings import Ga4Settings
 rows = 0
 for page in Ga4Connector(Ga4Settings(path=sys.argv[1])).read(SyncContext(datetime.now(UTC))):
-    rows += len(page.rows)
+    rows += len(page.rows) if page.arrow is None else page.arrow.num_rows
 print(rows)
 """
 

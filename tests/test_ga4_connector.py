@@ -13,8 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
+from kpi_engine.connectors import SyncContext
 from kpi_engine.errors import SyncError
 from kpi_engine.extensions import connector_class
+from kpi_engine.schema import table
 from kpi_engine.sync.engine import run_sync
 from kpi_engine.warehouses.connect import connect
 
@@ -270,3 +272,36 @@ def test_file_paths_are_parameters_not_sql(wh, tmp_path):
     run_sync("ga4", wh, {"path": str(export)})
     assert len(sessions(wh)) == 1
     assert os.path.isdir(export)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_revenue_from_the_value_parameter_of_purchases_only(wh, tmp_path, fmt):
+    """Without ecommerce.purchase_revenue a purchase's revenue is its ``value`` parameter
+    (a double or an integer), each transaction once; a ``value`` on another event (the
+    cart's value of an add_to_cart) is no revenue."""
+    export = tmp_path / "export"
+    s = sid("2024-03-01 08:00:00")
+    write(export, "events_20240301", [
+        event("page_view", "2024-03-01 08:00:00", A, s, page_location=LOC),
+        event("add_to_cart", "2024-03-01 08:01:00", A, s, value=99.0, transaction_id="X"),
+        event("purchase", "2024-03-01 08:02:00", A, s, value=30.5, transaction_id="T9"),
+        event("purchase", "2024-03-01 08:02:00", A, s, value=30.5, transaction_id="T9"),
+        event("purchase", "2024-03-01 08:03:00", A, s, value=12, transaction_id="T10"),
+    ], fmt)
+    run_sync("ga4", wh, {"path": str(export)})
+    assert sessions(wh)[key(A, s)][12:] == (True, False, True, Decimal("42.5000"))
+
+
+def test_sessions_are_handed_over_in_columns(tmp_path):
+    """Pages carry the sessions as an Arrow table with the canonical columns (no Python
+    row per session); the cursor comes on its own page after them."""
+    export = tmp_path / "export"
+    write(export, "events_20240301", day1())
+    write(export, "events_20240303", day3())
+    connector = connector_class("ga4")(connector_class("ga4").settings_model(path=export))
+    pages = list(connector.read(SyncContext(datetime.now(UTC))))
+    assert all(page.rows == [] for page in pages)
+    data = [page for page in pages if page.arrow is not None]
+    assert sum(page.arrow.num_rows for page in data) == 5
+    assert data[0].arrow.column_names == list(table("sessions").column_names)
+    assert pages[-1].arrow is None and pages[-1].cursor.startswith("through 2024-03-03; ")

@@ -41,7 +41,9 @@ def export_of(tmp_path: Path, *names: str) -> Path:
 
 def sessions(folder: Path) -> dict[str, dict]:
     connector = Ga4Connector(Ga4Settings(path=folder))
-    rows = [r for page in connector.read(SyncContext(datetime.now(UTC))) for r in page.rows]
+    # The connector hands its sessions over in columns (Arrow pages).
+    rows = [r for page in connector.read(SyncContext(datetime.now(UTC)))
+            for r in (page.rows if page.arrow is None else page.arrow.to_pylist())]
     return {r["user_id"]: r for r in rows}
 
 

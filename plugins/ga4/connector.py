@@ -71,16 +71,18 @@ class Ga4Connector(Connector):
         read = [days[d] for d in ([context_day] if context_day in days else []) + batch]
         events_sql, params = _events_relation(read)
         params.append(batch[0].strftime("%Y%m%d"))
+        import pyarrow as pa
+
         try:
-            result = con.execute(sessions_query(events_sql), params)
-            columns = [d[0] for d in result.description]
-            while True:
-                chunk = result.fetchmany(PAGE_ROWS)
-                if not chunk:
-                    break
-                rows = [dict(zip(columns, values, strict=True)) for values in chunk]
-                yield Page("sessions", rows, stream=STREAM)
-        except _duckdb_error() as exc:
+            # Handed over in columns (Arrow), a batch at a time: no Python object per value.
+            relation = con.sql(sessions_query(events_sql), params=params)
+            reader = (getattr(relation, "to_arrow_reader", None)
+                      or relation.fetch_arrow_reader)(PAGE_ROWS)
+            for rows in reader:
+                if rows.num_rows:
+                    yield Page("sessions", [], stream=STREAM,
+                               arrow=pa.Table.from_batches([rows]))
+        except (_duckdb_error(), pa.ArrowException) as exc:
             raise SyncError(_read_error(exc, batch, read)) from None
         # The cursor goes with the last page; an empty one if the days had no sessions.
         if cursor is not None:

@@ -25,6 +25,9 @@ PARAMS: tuple[tuple[str, str, str], ...] = (
     ("p_campaign", "campaign", "ga4_text"), ("p_gclid", "gclid", "ga4_text"),
     ("p_value", "value", "ga4_num"), ("p_transaction_id", "transaction_id", "ga4_text"),
 )
+# Parameters used only for purchases: picked out of purchase events only (the others are
+# nine in ten events or more, whose lookups would be wasted).
+PURCHASE_ONLY = frozenset({"p_value", "p_transaction_id"})
 
 # (column in the flat relation, path in the export's nested row, DuckDB type)
 FIELDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -103,30 +106,48 @@ def _projection(present: set[tuple[str, ...]] | None) -> str:
     JSON exports.
     """
     parts = []
+    name_present = present is None or ("event_name",) in present
+    purchase = f"{_quote('event_name')} = 'purchase'" if name_present else "false"
     for name, path, typ in FIELDS:
         value = _access(path) if present is None or path in present else "NULL"
         if name == "event_params":
-            parts.extend(
-                f"{reader}({_param_value(key, value != 'NULL')}) AS {_quote(column)}"
-                for column, key, reader in PARAMS)
+            for column, key, reader in PARAMS:
+                parts.append(f"{_param_value(column, key, reader, value != 'NULL', purchase)}"
+                             f" AS {_quote(column)}")
         else:
             parts.append(f"CAST({value} AS {typ}) AS {_quote(name)}")
     return ", ".join(parts)
 
 
-def _param_value(key: str, has_params: bool) -> str:
-    """The value struct of parameter ``key`` (NULL if the event has none)."""
+def _param_value(column: str, key: str, reader: str, has_params: bool,
+                 purchase: str) -> str:
+    """Parameter ``key`` read by macro ``reader``; NULL if the event has none.
+
+    Only the events that have the key pay for taking its value out of the list and
+    reading it (most keys are missing from most events); parameters of purchases only
+    are looked at in purchase events only."""
     if not has_params:
-        return f"CAST(NULL AS {VALUE_TYPE})"
-    return f"event_params[list_position(ga4_param_keys, '{key}')].value"
+        return f"{reader}(CAST(NULL AS {VALUE_TYPE}))"
+    position = _quote(_position(column))
+    when = f"{position} IS NOT NULL"
+    if column in PURCHASE_ONLY:
+        when = f"{purchase} AND {when}"
+    return f"CASE WHEN {when} THEN {reader}(event_params[{position}].value) END"
+
+
+def _position(column: str) -> str:
+    return f"ga4_pos_{column}"
 
 
 def _with_keys(reader: str, has_params: bool) -> str:
-    """``reader`` with the column ``ga4_param_keys``: the keys of ``event_params``."""
+    """``reader`` with, for each parameter of PARAMS, its position in ``event_params``
+    (NULL if missing), found in the list of keys built once per event."""
     if not has_params:
         return reader
-    return (f"(SELECT *, [p.key FOR p IN event_params] AS ga4_param_keys "
-            f"FROM {reader})")
+    positions = ", ".join(f"list_position(ga4_param_keys, '{key}') AS {_quote(_position(c))}"
+                          for c, key, _ in PARAMS)
+    return (f"(SELECT *, {positions} FROM (SELECT *, [p.key FOR p IN event_params] "
+            f"AS ga4_param_keys FROM {reader}))")
 
 
 def json_select() -> str:
