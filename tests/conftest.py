@@ -42,6 +42,9 @@ def pytest_collection_modifyitems(config, items):
         # every warehouse): once per run, not once per worker.
         elif item.module.__name__.rsplit(".", 1)[-1] in _SHARED_FIXTURE_MODULES:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    # The Spark group is the longest unit of work one worker takes: handed out first, the
+    # other worker runs everything else beside it instead of waiting for it at the end.
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
 
 
 _SHARED_FIXTURE_MODULES = {"test_demo_command", "test_demo_data", "test_docs_examples"}
