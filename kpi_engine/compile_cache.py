@@ -104,36 +104,10 @@ def _zone_file(zone: str) -> str:
 
 
 def _write(entry: Path, sql: str) -> None:
-    try:
-        import tempfile  # only when writing: a hit need not import it
+    from .cache_files import trim, write_atomic
 
-        entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".sql-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(sql)
-            os.replace(tmp, entry)  # atomic: a concurrent reader sees all of it or nothing
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        trim(entry.parent)
+    try:
+        write_atomic(entry, sql.encode("utf-8"))
+        trim(entry.parent, MAX_ENTRIES, "sql-")
     except Exception:  # noqa: BLE001 - an unwritable cache only costs speed
         return
-
-
-def trim(folder: Path, keep: int = MAX_ENTRIES, prefix: str = "sql-") -> None:
-    """Remove the least recently used entries (files named ``prefix...``) beyond ``keep``."""
-    entries = []
-    with os.scandir(folder) as found:
-        for e in found:
-            if e.name.startswith(prefix):
-                try:
-                    entries.append((e.stat().st_mtime_ns, e.path))
-                except OSError:
-                    continue
-    entries.sort(reverse=True)
-    for _, path in entries[keep:]:
-        try:
-            os.unlink(path)
-        except OSError:
-            continue

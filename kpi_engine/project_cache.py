@@ -104,19 +104,9 @@ def write(entry: Path | None, project: Any) -> None:
         stored = {"format": FORMAT, "fields": {
             f.name: getattr(project, f.name) for f in fields(project)
             if f.name not in NOT_STORED}}
-        import tempfile
+        from .cache_files import trim, write_atomic
 
-        entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".project-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, entry)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        from .compile_cache import trim
-
-        trim(entry.parent, MAX_ENTRIES, prefix="project-")
+        write_atomic(entry, pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL))
+        trim(entry.parent, MAX_ENTRIES, "project-")
     except Exception:  # noqa: BLE001 - an unwritable cache only costs speed
         return

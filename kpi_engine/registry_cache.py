@@ -157,17 +157,9 @@ def _write(entry: Path, registry, folders: list[Path],
         files, dirs = watched
         stored = {"format": FORMAT, "files": _fingerprint(files),
                   "dirs": [(str(d), _listing(d)) for d in dirs], "registry": registry}
-        import tempfile  # only when writing: a hit need not import it
+        from .cache_files import write_atomic
 
-        entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".registry-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, entry)  # atomic: a concurrent reader sees old or new, not half
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(entry, pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL))
     except Exception:  # noqa: BLE001 - an unwritable cache only costs speed
         return None
     return stored

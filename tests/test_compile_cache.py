@@ -10,7 +10,8 @@ from datetime import date
 
 import pytest
 
-from kpi_engine.compile_cache import cached_sql, code_stamp, compile_key, trim
+from kpi_engine.cache_files import trim
+from kpi_engine.compile_cache import cached_sql, code_stamp, compile_key
 from kpi_engine.compiler.compiler import compile_request
 from kpi_engine.compiler.request import Request
 from kpi_engine.errors import CompileError
@@ -168,6 +169,6 @@ def test_trim_keeps_the_most_recently_used(tmp_path):
         os.utime(entry, ns=(i * 10**9, i * 10**9))
     os.utime(tmp_path / "sql-0.sql")  # used now
     (tmp_path / "other.txt").write_text("not an entry")
-    trim(tmp_path, keep=3)
+    trim(tmp_path, keep=3, prefix="sql-")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "other.txt", "sql-0.sql", "sql-3.sql", "sql-4.sql"]
