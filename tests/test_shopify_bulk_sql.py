@@ -257,3 +257,22 @@ def test_a_bulk_sync_then_eval_gives_the_hand_worked_kpis(tmp_path):
     assert "not in the documented shape" not in synced.stdout + synced.stderr
     assert "orders 6 (6 inserted" in synced.stdout
     assert_hand_worked_kpis(url, tmp_path)
+
+
+def test_a_bad_refund_names_its_orders_place_in_the_file(wh_url):
+    """The DuckDB path reads refunds' parts after the scan, which keeps no file order: a
+    refund that cannot be mapped still names its order's number among the file's orders."""
+    url = wh_url("shop")
+    with ReplayServer() as server:
+        fake = FakeShopify(server)
+        orders = fake.data["orders"]
+        at, order = next((i, o) for i, o in enumerate(orders) if i > 0 and o.get("refunds"))
+        order["refunds"][0]["refundLineItems"]["nodes"][0]["subtotalSet"] = None
+        with pytest.raises(KpiError) as caught:
+            sync(server, url, bulk="always")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"shopify orders (bulk): order {order['id']!r} "
+                              f"(number {at + 1} of the file): "), message
+    assert "subtotalSet" in message
+    assert not any(tables_of(CASE, url).values())

@@ -300,6 +300,10 @@ class MappedFile:
         con.execute("SET TimeZone = 'UTC'")
         self._lookups()
         try:
+            # Without insertion order the scan runs on every core within the memory limit
+            # (with it, DuckDB keeps one thread there to hold rows in file order): twice as
+            # fast on two cores. Nothing here needs the table's rows in file order.
+            con.execute("SET preserve_insertion_order = false")
             con.execute(_SCAN, [str(self.path)])
             bad, orphans, repeated_orders, repeated_lines = con.execute(_PROBLEMS).fetchone()
             if bad or orphans or repeated_orders or repeated_lines:
@@ -354,18 +358,28 @@ class MappedFile:
         return files
 
     def orders_with_refunds(self) -> Iterator[tuple[str, str, str]]:
-        """(order global id, order id, its refunds list as JSON text), in file order."""
+        """(order global id, order id, its refunds list as JSON text), by order id (the
+        scan keeps no file order; this order makes the refund requests repeatable)."""
         cursor = self.con.execute("SELECT id, tail, refunds FROM raw WHERE kind = 'order' "
-                                  "AND refunds IS NOT NULL ORDER BY rowid")
+                                  "AND refunds IS NOT NULL "
+                                  "ORDER BY length(tail), tail, id")
         while batch := cursor.fetchmany(1_000):
             yield from batch
 
     def order_number(self, order_gid: str) -> int:
-        """The order's place among the file's orders (for an error message)."""
-        row = self.con.execute("SELECT count(*) FROM raw WHERE kind = 'order' AND rowid <= "
-                               "(SELECT min(rowid) FROM raw WHERE kind = 'order' AND id = ?)",
-                               [order_gid]).fetchone()
-        return int(row[0])
+        """The order's place among the file's orders (for an error message): counted in
+        the file itself, since the table keeps no file order. Only an error pays this."""
+        import orjson
+
+        number = 0
+        with self.path.open("rb") as lines:
+            for line in lines:
+                node = orjson.loads(line)
+                if "__parentId" not in node:
+                    number += 1
+                    if node.get("id") == order_gid:
+                        return number
+        return number
 
     def close(self) -> None:
         self.con.close()
