@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,27 @@ def did_you_mean(name: str, candidates: list[str] | set[str]) -> str:
         # difflib costs ~10 us a candidate: with thousands of names and as many errors that
         # was quadratic. Keep the names most likely to be meant: same first letter, close
         # length (a match needs a similar length anyway).
-        near = [c for c in candidates if c[:1] == name[:1] and abs(len(c) - len(name)) <= 2]
-        if len(near) > _HINT_CANDIDATES:  # a typo usually keeps the end too
-            near = [c for c in near if c[-3:] == name[-3:]] or near
+        groups, ends = _name_index(frozenset(candidates))
+        sizes = range(len(name) - 2, len(name) + 3)
+        near: list[str] = []
+        if sum(len(groups.get((name[:1], n), ())) for n in sizes) > _HINT_CANDIDATES:
+            # a typo usually keeps the end too
+            near = [c for n in sizes for c in ends.get((name[:1], n, name[-3:]), ())]
+        if not near:
+            near = [c for n in sizes for c in groups.get((name[:1], n), ())]
         candidates = near if len(near) <= _HINT_CANDIDATES else sorted(near)[:_HINT_CANDIDATES]
     close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@lru_cache(maxsize=4)
+def _name_index(names: frozenset[str]) -> tuple[dict, dict]:
+    """Names by (first letter, length) and by (first letter, length, last three letters),
+    made once per set of names: thousands of errors against thousands of names would
+    otherwise scan every name for every error."""
+    groups: dict[tuple[str, int], list[str]] = {}
+    ends: dict[tuple[str, int, str], list[str]] = {}
+    for n in names:
+        groups.setdefault((n[:1], len(n)), []).append(n)
+        ends.setdefault((n[:1], len(n), n[-3:]), []).append(n)
+    return groups, ends

@@ -93,6 +93,13 @@ class MetricReferenceRule:
     name = "metric-references"
 
     def check(self, registry: Registry) -> Iterator[SpecError]:
+        known: frozenset[str] = frozenset()
+
+        def hint(name: str) -> str:  # the names made once, not once per error
+            nonlocal known
+            known = known or frozenset(registry.known_names())
+            return did_you_mean(name, known)
+
         for metric in registry.metrics.values():
             dialect = registry.dialect_of_metric(metric.name)
             for field in ("numerator", "denominator", "expr"):
@@ -109,13 +116,13 @@ class MetricReferenceRule:
                     if col.name not in registry.metrics:
                         yield SpecError(
                             f"metric {metric.name!r}: {field} refers to unknown metric "
-                            f"{col.name!r}{did_you_mean(col.name, registry.known_names())}",
+                            f"{col.name!r}{hint(col.name)}",
                             metric.field_location(field))
             if metric.type in ("cumulative", "offset") and metric.metric:
                 if metric.metric not in registry.metrics:
                     yield SpecError(
                         f"metric {metric.name!r}: unknown metric {metric.metric!r}"
-                        f"{did_you_mean(metric.metric, registry.known_names())}",
+                        f"{hint(metric.metric)}",
                         metric.field_location("metric"))
 
 
