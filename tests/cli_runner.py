@@ -7,7 +7,7 @@ and returns a ``subprocess.CompletedProcess`` with ``returncode``, ``stdout`` an
 start-up and imports; this costs the command's own work.
 
 What a new process would not inherit is put back after each call: the working folder,
-every environment variable, the loggers' handlers, filters and levels. While the command
+every environment variable, ``sys.argv``, the loggers' handlers, filters and levels. While the command
 runs, records of WARNING and above go to its stderr, as Python's last-resort handler prints
 them in a process (pytest's own handlers would otherwise swallow them). An exception the
 command lets through is printed as the interpreter would print it (a traceback, exit 1).
@@ -35,6 +35,7 @@ def run_kpi(*args: str, cwd: str | Path | None = None,
     from kpi_engine.cli import main
 
     saved_env, saved_cwd, saved_logging = dict(os.environ), os.getcwd(), _logging_state()
+    saved_argv, sys.argv = sys.argv, ["kpi", *args]  # not pytest's
     code = 0
     try:
         with CliRunner().isolation(env=dict(env or {})) as (out, err, _):
@@ -53,6 +54,7 @@ def run_kpi(*args: str, cwd: str | Path | None = None,
                 sys.stderr.flush()
             stdout, stderr = out.getvalue(), err.getvalue()
     finally:
+        sys.argv = saved_argv
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)

@@ -48,12 +48,12 @@ def test_nothing_is_left_behind(tmp_path, monkeypatch):
     monkeypatch.delenv("KPI_RUNNER_PROBE", raising=False)
     root = logging.getLogger()
     before = (os.getcwd(), dict(os.environ), root.handlers[:], root.level,
-              logging.getLogger("httpx").filters[:])
+              logging.getLogger("httpx").filters[:], sys.argv[:])
     shown = run_kpi("--specs", str(SHOP_SPECS), "list", cwd=tmp_path,
                     env={**ENV, "KPI_RUNNER_PROBE": "1"})
     assert shown.returncode == 0 and "orders" in shown.stdout
     assert (os.getcwd(), dict(os.environ), root.handlers[:], root.level,
-            logging.getLogger("httpx").filters[:]) == before
+            logging.getLogger("httpx").filters[:], sys.argv[:]) == before
 
 
 def test_the_warehouse_is_closed_when_the_command_ends(tmp_path):
