@@ -7,10 +7,12 @@ and returns a ``subprocess.CompletedProcess`` with ``returncode``, ``stdout`` an
 start-up and imports; this costs the command's own work.
 
 What a new process would not inherit is put back after each call: the working folder,
-every environment variable, ``sys.argv``, the loggers' handlers, filters and levels. While the command
-runs, records of WARNING and above go to its stderr, as Python's last-resort handler prints
-them in a process (pytest's own handlers would otherwise swallow them). An exception the
-command lets through is printed as the interpreter would print it (a traceback, exit 1).
+every environment variable, ``sys.argv``, the loggers' handlers, filters and levels. While
+the command runs, records of WARNING and above go to its stderr, as Python's last-resort
+handler prints them in a process (pytest's own handlers would otherwise swallow them). An
+exception the command lets through is printed as the interpreter would print it (a
+traceback, exit 1). pytest's ``filterwarnings = error`` stays in force: a Python warning
+fails the command here, where a process would only print it.
 
 Tests whose point is the process itself keep ``subprocess``: start-up imports, the console
 script, what is printed at interpreter exit, signals, stdin, concurrency between processes.
