@@ -1,4 +1,5 @@
-"""The kpi command line, run as users run it (a subprocess) or through click's runner."""
+"""The kpi command line, run as users run it (``kpi_engine.cli.main``, in process: see
+tests/cli_runner.py) or through click's runner."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import csv
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
 
+from .cli_runner import run_kpi
 from .conftest import NO_CATALOG, SHOP_SPECS
 from .shop_data import load_shop
 
@@ -21,11 +22,7 @@ pytestmark = pytest.mark.usefixtures("without_catalog")
 
 
 def kpi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    env = {**os.environ, "KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG}
-    return subprocess.run([sys.executable, "-m", "kpi_engine", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120, env=env)
+    return run_kpi(*args, cwd=cwd, env={"KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG})
 
 
 @pytest.fixture

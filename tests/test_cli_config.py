@@ -5,9 +5,7 @@ a URL's ``?schema=`` wins over kpi.yaml's, bad configuration is one clear line, 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from click.testing import CliRunner
 
 from kpi_engine.cli import build_cli
 
+from .cli_runner import run_kpi
 from .conftest import NO_CATALOG, SHOP_SPECS
 from .conftest_warehouses import MYSQL_URL, POSTGRES_URL
 from .shop_data import load_shop
@@ -24,9 +23,7 @@ pytestmark = pytest.mark.usefixtures("without_catalog")
 
 
 def kpi(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG}
-    return subprocess.run([sys.executable, "-m", "kpi_engine", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120, env=env)
+    return run_kpi(*args, cwd=cwd, env={"KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG})
 
 
 def invoke(*args: str) -> str:

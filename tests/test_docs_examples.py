@@ -3,8 +3,10 @@ themselves: a doc cannot show what does not work.
 
 Each fenced block is classified by its language and content. YAML specs are validated
 together with the shipped catalog (as a user has it); YAML project files are loaded;
-``kpi …`` lines of shell blocks run with the real CLI (a subprocess) in a project built
-from the README's own ``kpi.yaml`` and ``specs/*.yaml`` blocks and the demo store's data.
+``kpi …`` lines of shell blocks run with the real CLI (``kpi_engine.cli.main`` in process,
+tests/cli_runner.py; the README tour's first lines also as real processes of the ``kpi``
+script) in a project built from the README's own ``kpi.yaml`` and ``specs/*.yaml`` blocks
+and the demo store's data.
 URLs of servers the docs name (``db:5432``) are swapped for this machine's test servers.
 Lines that cannot run here are listed in ``NOT_RUN`` with the reason, and that list is
 itself checked. docs/metrics/ is generated from the catalog and not read here.
@@ -32,6 +34,7 @@ from kpi_engine.errors import SpecErrors
 from kpi_engine.project import Project, load_project
 from kpi_engine.registry import load_registry, select_packs
 
+from .cli_runner import run_kpi
 from .conftest_warehouses import MYSQL_URL, POSTGRES_URL, unavailable
 
 ROOT = Path(__file__).parent.parent
@@ -258,9 +261,17 @@ def project(tmp_path_factory) -> Path:
 
 def kpi(*args: str, cwd: Path, env: dict[str, str] | None = None
         ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kpi_engine", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600,
-                          env=None if env is None else {**os.environ, **env})
+    if any(a.startswith("spark:") for a in args):
+        # A Spark session (a JVM) outlives the command in the process that started it.
+        return kpi_process(*args, cwd=cwd, env=env)
+    return run_kpi(*args, cwd=cwd, env=env)
+
+
+def kpi_process(*args: str, cwd: Path, env: dict[str, str] | None = None,
+                command: tuple[str, ...] = (sys.executable, "-m", "kpi_engine")
+                ) -> subprocess.CompletedProcess:
+    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env=None if env is None else {**os.environ, **env})
 
 
 @pytest.fixture(scope="module")
@@ -324,6 +335,23 @@ def test_command_runs(item, project, servers):
         result = kpi(*args, cwd=project)
     assert result.returncode == 0, f"{block.where}: {line}\n{result.stderr}"
     assert result.stdout.strip() or args[0] == "sync", f"{block.where}: {line} printed nothing"
+
+
+@pytest.mark.slow
+def test_the_readme_tour_runs_as_real_processes(project):
+    """The tour's first lines as a user types them: the installed ``kpi`` script, a process
+    each (start-up, imports, exit), printing what the in-process runs above print."""
+    script = Path(sys.executable).parent / "kpi"
+    assert script.exists(), f"no kpi script beside {sys.executable}: pip install -e ."
+    tour = next(b for b, _ in KPI_LINES if b.doc.name == "README.md")
+    lines = [line for b, line in KPI_LINES if b is tour][:4]
+    assert [line.split()[1] for line in lines] == ["validate", "sync", "compile", "eval"]
+    for line in lines:
+        args = shlex.split(line, comments=True)[1:]
+        real = kpi_process(*args, cwd=project, command=(str(script),))
+        assert real.returncode == 0, f"{line}\n{real.stderr}"
+        if args[0] != "sync":  # sync prints how long it took
+            assert real.stdout == run_kpi(*args, cwd=project).stdout, line
 
 
 # -- the Python API (docs/python.md) ------------------------------------------------------

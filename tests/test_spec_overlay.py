@@ -5,7 +5,6 @@ error unless it says ``replaces: PACK``; replacements and shadowed aliases are n
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,8 @@ from kpi_engine.errors import KpiError, SpecErrors
 from kpi_engine.project import load_project
 from kpi_engine.registry import Registry, load_registry
 from kpi_engine.specs.loader import load_spec_text
+
+from .cli_runner import run_kpi
 
 TEAM_ORDERS = """\
 sources:
@@ -195,8 +196,7 @@ def test_kpi_yaml_packs_of_the_wrong_shape_is_one_located_error(tmp_path):
 
 
 def kpi(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kpi_engine", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return run_kpi(*args, cwd=cwd)
 
 
 def test_kpi_validate_prints_notes_and_honours_packs(tmp_path):

@@ -10,9 +10,7 @@ statements from one string is held to one per call.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -22,6 +20,7 @@ import pytest
 from kpi_engine.errors import KpiError, WarehouseError
 from kpi_engine.warehouses.identifiers import quote_identifier
 
+from ..cli_runner import run_kpi
 from ..conftest import NO_CATALOG, SHOP_SPECS
 from ..conftest_warehouses import MYSQL_URL, POSTGRES_URL, unavailable
 from ..shop_data import load_shop
@@ -48,9 +47,7 @@ def cli_payloads(engine: str) -> list[str]:
 
 
 def kpi(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG}
-    return subprocess.run([sys.executable, "-m", "kpi_engine", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120, env=env)
+    return run_kpi(*args, cwd=cwd, env={"KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG})
 
 
 def one_clear_line(result: subprocess.CompletedProcess) -> str:

@@ -5,9 +5,6 @@ write cannot pass, and the connection is writable again afterwards (issue 12, it
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +18,7 @@ from kpi_engine.evaluate import evaluate
 from kpi_engine.registry import load_registry
 from kpi_engine.schema import TABLES
 
+from ..cli_runner import run_kpi
 from ..conftest import SHOP_SPECS
 from ..shop_data import load_shop
 
@@ -166,11 +164,11 @@ def test_cli_eval_of_the_issue_attack_prints_one_line_and_no_file_content(
         metrics:
           - {{name: lines, type: count, source: passwd}}
         """), encoding="utf-8")  # noqa: E501 - the issue's spec, verbatim
-    # As users run it; in tmp_path there is no kpi.yaml, so --specs and -w apply.
-    result = subprocess.run(
-        [sys.executable, "-m", "kpi_engine", "--specs", str(specs), "eval", "lines", "--by",
-         "line", "-w", f"duckdb:///{db}"], capture_output=True, text=True, cwd=tmp_path,
-        timeout=120, env={**os.environ, "KPI_ENGINE_LOAD_PLUGINS": "builtin_warehouses"})
+    # As users run it (the kpi command); in tmp_path there is no kpi.yaml, so --specs and
+    # -w apply.
+    result = run_kpi("--specs", str(specs), "eval", "lines", "--by", "line", "-w",
+                     f"duckdb:///{db}", cwd=tmp_path,
+                     env={"KPI_ENGINE_LOAD_PLUGINS": "builtin_warehouses"})
     assert result.returncode == 1
     output = result.stdout + result.stderr
     assert SECRET not in output

@@ -23,6 +23,7 @@ import pytest
 from kpi_engine.errors import KpiError
 from kpi_engine.warehouses.url import WarehouseURL, redact_url
 
+from ..cli_runner import run_kpi
 from ..conftest import NO_CATALOG, SHOP_SPECS
 
 PG = "127.0.0.1:5432/test"
@@ -54,7 +55,13 @@ def fill(template: str, host: str) -> str:
 
 
 def kpi(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG, **(env or {})}
+    return run_kpi(*args, cwd=cwd, env={"KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG, **(env or {})})
+
+
+def kpi_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """A real process, for --debug: what the interpreter prints as it exits (the traceback,
+    a driver object's complaint when it is collected) is part of the output."""
+    env = {**os.environ, "KPI_ENGINE_LOAD_PLUGINS": NO_CATALOG}
     return subprocess.run([sys.executable, "-m", "kpi_engine", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=120, env=env)
 
@@ -140,8 +147,8 @@ def test_malformed_urls_are_one_line_without_the_secret():
 
 # -- every output of the CLI --------------------------------------------------------------------
 
-# Real processes are slow on a busy machine: two positions there, every position in
-# process below.
+# Two positions through the command (in process, but the --debug run in a real one), every
+# position through main() below.
 @pytest.mark.warehouse
 @pytest.mark.parametrize(("position", "template", "secret"), [POSITIONS[0], POSITIONS[5]])
 def test_the_cli_never_prints_the_secret(position, template, secret, tmp_path, orders_folder,
@@ -154,8 +161,8 @@ def test_the_cli_never_prints_the_secret(position, template, secret, tmp_path, o
         kpi("--specs", str(SHOP_SPECS), "eval", "orders", "--grain", "all", "-w", good,
             cwd=tmp_path),
         kpi("sync", "files", "--set", f"path={orders_folder}", "-w", refused, cwd=tmp_path),
-        kpi("--debug", "--specs", str(SHOP_SPECS), "eval", "orders", "-w", refused,
-            cwd=tmp_path),
+        kpi_process("--debug", "--specs", str(SHOP_SPECS), "eval", "orders", "-w", refused,
+                    cwd=tmp_path),
     ]
     for run in runs:
         assert_hidden(secret, run.stdout, run.stderr)
@@ -178,8 +185,8 @@ def test_the_cli_never_prints_the_secret(position, template, secret, tmp_path, o
 def test_a_refused_mariadb_login_never_prints_the_secret(url, tmp_path, orders_folder):
     for run in (kpi("sync", "files", "--set", f"path={orders_folder}", "-w", url,
                     cwd=tmp_path),
-                kpi("--debug", "--specs", str(SHOP_SPECS), "eval", "orders", "-w", url,
-                    cwd=tmp_path)):
+                kpi_process("--debug", "--specs", str(SHOP_SPECS), "eval", "orders", "-w", url,
+                            cwd=tmp_path)):
         assert run.returncode != 0
         assert_hidden("Hush-4242", run.stdout, run.stderr)
         assert "127.0.0.1:3306" in run.stderr
