@@ -75,9 +75,8 @@ class FilesConnector(Connector):
         source = self.settings.source if fill_source else None
         for batch, done in parquet_batches(item.path, item.label, rename):
             typed = typed_page(batch, table, source) if batch.num_rows else None
-            if typed is not None:
-                yield [], None, typed
-            else:
-                rows, origins = parquet_rows(batch, item.label, done)
-                yield rows, origins, None
-            del batch, typed
+            chunk = ([], None, typed) if typed is not None \
+                else (*parquet_rows(batch, item.label, done), None)
+            del batch, typed  # only the page itself stays while the engine has it
+            yield chunk
+            del chunk
