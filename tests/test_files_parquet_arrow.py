@@ -258,3 +258,22 @@ def test_every_demo_page_goes_in_columns(formats):
         source = "files" if "source" in table.primary_key else None
         for batch, _ in parquet_batches(path, path.name, {}):
             assert typed_page(batch, table, source) is not None, path.name
+
+
+def test_full_refresh_of_parquet_replaces_only_its_source(tmp_path, wh_duck):
+    def write(folder: Path, ids: list[str], source: list[str | None] | None = None) -> str:
+        folder.mkdir(exist_ok=True)
+        cols = {"order_id": ids, "total": pa.array([Decimal("1.5")] * len(ids))}
+        if source is not None:
+            cols["source"] = source
+        pq.write_table(pa.table(cols), folder / "orders.parquet")
+        return str(folder)
+
+    run_sync("files", wh_duck, {"path": write(tmp_path / "b", ["1", "9"]), "source": "b"})
+    # Rows naming their source keep it; the others get the setting's.
+    mine = write(tmp_path / "a", ["1", "2", "3"], ["x", None, ""])
+    run_sync("files", wh_duck, {"path": mine, "source": "a"})
+    write(tmp_path / "a", ["2"], [None])
+    run_sync("files", wh_duck, {"path": mine, "source": "a"}, full_refresh=True)
+    assert wh_duck.query("SELECT source, order_id FROM orders ORDER BY 1, 2").rows == [
+        ("a", "2"), ("b", "1"), ("b", "9"), ("x", "1")]
