@@ -132,6 +132,14 @@ def read_jsonl(path: Path, label: str, rename: dict[str, str | None]) -> Iterato
 
 
 def read_parquet(path: Path, label: str, rename: dict[str, str | None]) -> Iterator[Chunk]:
+    for batch, done in parquet_batches(path, label, rename):
+        yield parquet_rows(batch, label, done)
+
+
+def parquet_batches(path: Path, label: str,
+                    rename: dict[str, str | None]) -> Iterator[tuple[Any, int]]:
+    """The file's record batches of at most PAGE_ROWS rows, columns renamed, each with
+    the number of rows before it."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -147,10 +155,14 @@ def read_parquet(path: Path, label: str, rename: dict[str, str | None]) -> Itera
             batch = pa.RecordBatch.from_arrays(
                 [_to_python_friendly(batch.column(i)) for i in keep],
                 names=[names[i] for i in keep])
-            rows = batch.to_pylist()
-            origins = [f"{label}:row {done + i}" for i in range(1, len(rows) + 1)]
-            done += len(rows)
-            yield rows, origins
+            yield batch, done
+            done += batch.num_rows
+
+
+def parquet_rows(batch: Any, label: str, done: int) -> Chunk:
+    """A renamed batch as row dicts, each tagged 'FILE:row N' (N counted from 1)."""
+    rows = batch.to_pylist()
+    return rows, [f"{label}:row {done + i}" for i in range(1, len(rows) + 1)]
 
 
 def _to_python_friendly(array: Any) -> Any:
