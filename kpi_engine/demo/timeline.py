@@ -52,6 +52,7 @@ class Timeline:
     weights: list[float] = field(init=False)
     _cum: list[float] = field(init=False, repr=False)
     _hour_cum: dict[tuple[float, ...], list[float]] = field(init=False, repr=False)
+    _start_at: datetime = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.days < 1:
@@ -59,6 +60,8 @@ class Timeline:
         self.weights = [self._weight(i) for i in range(self.days)]
         self._cum = list(accumulate(self.weights))
         self._hour_cum = {}
+        # built once: at() runs for most demo rows
+        self._start_at = datetime(self.start.year, self.start.month, self.start.day)
 
     def _weight(self, i: int) -> float:
         day = self.day(i)
@@ -67,7 +70,7 @@ class Timeline:
 
     @property
     def start_at(self) -> datetime:
-        return datetime(self.start.year, self.start.month, self.start.day)
+        return self._start_at
 
     @property
     def end_at(self) -> datetime:
@@ -81,7 +84,7 @@ class Timeline:
         return (moment - self.start_at).days
 
     def at(self, i: int, seconds: float) -> datetime:
-        return self.start_at + timedelta(days=i, seconds=seconds)
+        return self._start_at + timedelta(days=i, seconds=seconds)
 
     def share(self, i: int) -> float:
         """Day i's share of the window's demand."""
@@ -93,11 +96,27 @@ class Timeline:
 
     def random_moment(self, rng: random.Random, i: int,
                       hours: tuple[float, ...] = HOUR_WEIGHTS) -> datetime:
+        return self.random_moments(rng, i, 1, hours)[0]
+
+    def random_moments(self, rng: random.Random, i: int, n: int,
+                       hours: tuple[float, ...] = HOUR_WEIGHTS) -> list[datetime]:
+        """n moments of day i: an hour by weight, then its second. The same draws as n
+        calls of ``random_moment`` (``randrange(3600)`` is ``getrandbits(12)`` until
+        below 3600, as ``Random._randbelow`` does it)."""
         cum = self._hour_cum.get(hours)
         if cum is None:
             cum = self._hour_cum[hours] = list(accumulate(hours))
-        hour = bisect_left(cum, rng.random() * cum[-1])
-        return self.at(i, hour * 3600 + rng.randrange(3600))
+        total = cum[-1]
+        rand, bits = rng.random, rng.getrandbits
+        day = self._start_at + timedelta(days=i)
+        out = []
+        for _ in range(n):
+            hour = bisect_left(cum, rand() * total)
+            second = bits(12)
+            while second >= 3600:
+                second = bits(12)
+            out.append(day + timedelta(seconds=hour * 3600 + second))
+        return out
 
     def within(self, moment: datetime | None) -> datetime | None:
         """The moment if it falls inside the window, else None (it has not happened)."""
