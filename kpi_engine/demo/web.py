@@ -38,8 +38,8 @@ _ADD_TO_CART = 0.118
 _CHECKOUT_AFTER_CART = 0.45
 _PURCHASE_AFTER_CHECKOUT = 0.66
 _NEW_USER = 0.68
-# expovariate's and lognormvariate's arguments, as the draws were first written
-# (expovariate divides by its rate, so 1 / 15000 is not interchangeable with 15000)
+# expovariate's and lognormvariate's arguments, computed once (expovariate divides by
+# its rate: multiplying by 15000 instead would change the last bits, and so the rows)
 _RETURN_RATE = 1 / 15000
 _PAGEVIEW_RATE = 1 / 2.5
 _DURATION_MU = math.log(140)
@@ -92,7 +92,7 @@ def sessions(rng: random.Random, tl: Timeline, variants: list[Variant],
             else:  # recent visitors come back more often than old ones
                 user_id = users[max(0, len(users) - 1 - int(rng.expovariate(_RETURN_RATE)))]
             engaged = rand() < p_engaged
-            # the same products in the same order as before (floats: order matters)
+            # multiplied left to right from cart_base: regrouping the floats changes rows
             p_cart = (cart_base * device_prop * _PAGE_PROPENSITY[page_kind]
                       * (0.86 if is_new else 1.3))
             cart = engaged and rand() < p_cart
