@@ -22,6 +22,10 @@ _DOUBLE_DAYS = {(9, 9): 1.8, (10, 10): 1.9, (11, 11): 2.6, (12, 12): 2.2}
 HOUR_WEIGHTS = (0.6, 0.35, 0.2, 0.15, 0.15, 0.25, 0.5, 0.9, 1.2, 1.4, 1.5, 1.6,
                 1.8, 1.7, 1.5, 1.4, 1.4, 1.5, 1.7, 2.0, 2.3, 2.4, 1.9, 1.1)
 OFFICE_HOURS = tuple(1.0 if 8 <= h < 18 else 0.05 for h in range(24))
+# ready-made steps within a day: random_moments adds these instead of building timedeltas
+_ONE_SECOND = timedelta(seconds=1)
+_HOURS = tuple(timedelta(hours=h) for h in range(24))
+_SECONDS = tuple(timedelta(seconds=s) for s in range(3600))
 
 
 def money(value: float | Decimal) -> Decimal:
@@ -52,6 +56,8 @@ class Timeline:
     weights: list[float] = field(init=False)
     _cum: list[float] = field(init=False, repr=False)
     _hour_cum: dict[tuple[float, ...], list[float]] = field(init=False, repr=False)
+    _start_at: datetime = field(init=False, repr=False)
+    _end_at: datetime = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.days < 1:
@@ -59,6 +65,9 @@ class Timeline:
         self.weights = [self._weight(i) for i in range(self.days)]
         self._cum = list(accumulate(self.weights))
         self._hour_cum = {}
+        # built once: at(), index() and clamp() run for most demo rows
+        self._start_at = datetime(self.start.year, self.start.month, self.start.day)
+        self._end_at = self._start_at + timedelta(days=self.days)
 
     def _weight(self, i: int) -> float:
         day = self.day(i)
@@ -67,21 +76,21 @@ class Timeline:
 
     @property
     def start_at(self) -> datetime:
-        return datetime(self.start.year, self.start.month, self.start.day)
+        return self._start_at
 
     @property
     def end_at(self) -> datetime:
         """The first moment after the window."""
-        return self.start_at + timedelta(days=self.days)
+        return self._end_at
 
     def day(self, i: int) -> date:
         return self.start + timedelta(days=i)
 
     def index(self, moment: datetime) -> int:
-        return (moment - self.start_at).days
+        return (moment - self._start_at).days
 
     def at(self, i: int, seconds: float) -> datetime:
-        return self.start_at + timedelta(days=i, seconds=seconds)
+        return self._start_at + timedelta(days=i, seconds=seconds)
 
     def share(self, i: int) -> float:
         """Day i's share of the window's demand."""
@@ -93,19 +102,35 @@ class Timeline:
 
     def random_moment(self, rng: random.Random, i: int,
                       hours: tuple[float, ...] = HOUR_WEIGHTS) -> datetime:
+        return self.random_moments(rng, i, 1, hours)[0]
+
+    def random_moments(self, rng: random.Random, i: int, n: int,
+                       hours: tuple[float, ...] = HOUR_WEIGHTS) -> list[datetime]:
+        """n moments of day i: an hour by weight (24 of them), then its second. Each is
+        ``at(i, hour * 3600 + rng.randrange(3600))`` with ``randrange`` drawn inline as
+        ``Random._randbelow`` does it: ``getrandbits(12)`` until below 3600."""
         cum = self._hour_cum.get(hours)
         if cum is None:
             cum = self._hour_cum[hours] = list(accumulate(hours))
-        hour = bisect_left(cum, rng.random() * cum[-1])
-        return self.at(i, hour * 3600 + rng.randrange(3600))
+        total = cum[-1]
+        rand, bits = rng.random, rng.getrandbits
+        day = self._start_at + timedelta(days=i)
+        out = []
+        for _ in range(n):
+            hour = bisect_left(cum, rand() * total)
+            second = bits(12)
+            while second >= 3600:
+                second = bits(12)
+            out.append(day + _HOURS[hour] + _SECONDS[second])
+        return out
 
     def within(self, moment: datetime | None) -> datetime | None:
         """The moment if it falls inside the window, else None (it has not happened)."""
-        return moment if moment is not None and moment < self.end_at else None
+        return moment if moment is not None and moment < self._end_at else None
 
     def clamp(self, moment: datetime) -> datetime:
         """The moment, pulled back to the last second of the window if past it."""
-        return min(moment, self.end_at - timedelta(seconds=1))
+        return min(moment, self._end_at - _ONE_SECOND)
 
     def months(self) -> list[date]:
         """First days of the months that start inside the window."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
 from .catalog import COUNTRIES, COUNTRY_WEIGHTS, Variant
+from .draws import uniform_choice, weighted
 from .marketing import AD_CAMPAIGNS, AFFILIATE
 from .timeline import Timeline
 
@@ -36,6 +38,11 @@ _ADD_TO_CART = 0.118
 _CHECKOUT_AFTER_CART = 0.45
 _PURCHASE_AFTER_CHECKOUT = 0.66
 _NEW_USER = 0.68
+# expovariate's and lognormvariate's arguments, computed once (expovariate divides by
+# its rate: multiplying by 15000 instead would change the last bits, and so the rows)
+_RETURN_RATE = 1 / 15000
+_PAGEVIEW_RATE = 1 / 2.5
+_DURATION_MU = math.log(140)
 
 
 def _slug(text: str) -> str:
@@ -49,11 +56,17 @@ def sessions(rng: random.Random, tl: Timeline, variants: list[Variant],
              [f"/products/{_slug(t)}" for t in dict.fromkeys(
                  v.title.rsplit(" - ", 1)[0] for v in variants)],
              [f"/blog/{p}" for p in _BLOG_POSTS])
-    page_cum = {g: list(accumulate(spec[3])) for g, spec in _CHANNELS.items()}
-    paid = {g: [c for c in AD_CAMPAIGNS if c.channel_group == g]
-            for g in ("Paid Search", "Paid Social")}
-    device_cum = list(accumulate(d[1] for d in _DEVICES))
-    country_cum = list(accumulate(COUNTRY_WEIGHTS))
+    # About 200k sessions in kpi demo's two years: each draw below is a precomputed
+    # stand-in (demo/draws.py) for the rng.choices / rng.choice call it replaces, drawing
+    # the same numbers in the same order, so the rows are unchanged.
+    rand = rng.random
+    traffic = _traffic_draws(rng)
+    by_group = {g: (p_engaged, _ADD_TO_CART * propensity, traffic[g],
+                    weighted(rng, range(4), cum_weights=list(accumulate(mix))))
+                for g, (_share, p_engaged, propensity, mix) in _CHANNELS.items()}
+    device = weighted(rng, _DEVICES, cum_weights=list(accumulate(d[1] for d in _DEVICES)))
+    country = weighted(rng, COUNTRIES, cum_weights=list(accumulate(COUNTRY_WEIGHTS)))
+    landing = tuple(uniform_choice(rng, kind) for kind in pages)
     zero = Decimal(0)
     rows: list[dict[str, Any]] = []
     users: list[str] = []
@@ -65,30 +78,30 @@ def sessions(rng: random.Random, tl: Timeline, variants: list[Variant],
         weights = [spec[0] * (3.0 if g == "Email" and send_day else 1.0)
                    for g, spec in _CHANNELS.items()]
         n = round(total * tl.share(i) * rng.uniform(0.93, 1.07))
-        starts = sorted(tl.random_moment(rng, i) for _ in range(n))
+        starts = sorted(tl.random_moments(rng, i, n))
         day_groups = rng.choices(groups, weights, k=n)
         for started_at, group in zip(starts, day_groups, strict=True):
-            _share, p_engaged, propensity, _mix = _CHANNELS[group]
-            source, medium, camp = _traffic(rng, group, paid, campaign)
-            page_kind = rng.choices(range(4), cum_weights=page_cum[group])[0]
-            device, _, device_prop = _DEVICES[
-                rng.choices(range(3), cum_weights=device_cum)[0]]
-            is_new = not users or rng.random() < _NEW_USER
+            p_engaged, cart_base, traffic_of, page_of = by_group[group]
+            source, medium, camp = traffic_of(campaign)
+            page_kind = page_of()
+            device_name, _, device_prop = device()
+            is_new = not users or rand() < _NEW_USER
             if is_new:
-                users.append(f"u{len(users) + 1:06d}")
-                user_id = users[-1]
+                user_id = f"u{len(users) + 1:06d}"
+                users.append(user_id)
             else:  # recent visitors come back more often than old ones
-                user_id = users[max(0, len(users) - 1 - int(rng.expovariate(1 / 15000)))]
-            engaged = rng.random() < p_engaged
-            p_cart = (_ADD_TO_CART * propensity * device_prop * _PAGE_PROPENSITY[page_kind]
+                user_id = users[max(0, len(users) - 1 - int(rng.expovariate(_RETURN_RATE)))]
+            engaged = rand() < p_engaged
+            # multiplied left to right from cart_base: regrouping the floats changes rows
+            p_cart = (cart_base * device_prop * _PAGE_PROPENSITY[page_kind]
                       * (0.86 if is_new else 1.3))
-            cart = engaged and rng.random() < p_cart
-            checkout = cart and rng.random() < _CHECKOUT_AFTER_CART
-            purchased = checkout and rng.random() < _PURCHASE_AFTER_CHECKOUT
+            cart = engaged and rand() < p_cart
+            checkout = cart and rand() < _CHECKOUT_AFTER_CART
+            purchased = checkout and rand() < _PURCHASE_AFTER_CHECKOUT
             if engaged:
-                duration = round(10 + rng.lognormvariate(math.log(140), 0.8)
+                duration = round(10 + rng.lognormvariate(_DURATION_MU, 0.8)
                                  + (150 if checkout else 0), 1)
-                pageviews = 2 + int(rng.expovariate(1 / 2.5)) + (3 if checkout else 0)
+                pageviews = 2 + int(rng.expovariate(_PAGEVIEW_RATE)) + (3 if checkout else 0)
             else:
                 duration, pageviews = round(rng.uniform(0, 9.5), 1), 1
             rows.append({
@@ -96,26 +109,39 @@ def sessions(rng: random.Random, tl: Timeline, variants: list[Variant],
                 "started_at": started_at, "duration_seconds": duration,
                 "pageviews": pageviews, "engaged": engaged, "is_new_user": is_new,
                 "source": source, "medium": medium, "channel_group": group,
-                "campaign": camp, "device_category": device,
-                "country": COUNTRIES[rng.choices(range(7), cum_weights=country_cum)[0]],
-                "landing_page": rng.choice(pages[page_kind]), "added_to_cart": cart,
-                "began_checkout": checkout, "purchased": purchased, "revenue": zero})
+                "campaign": camp, "device_category": device_name,
+                "country": country(), "landing_page": landing[page_kind](),
+                "added_to_cart": cart, "began_checkout": checkout, "purchased": purchased,
+                "revenue": zero})
     return rows
 
 
-def _traffic(rng: random.Random, group: str, paid: dict[str, list[Any]],
-             email_campaign: str | None) -> tuple[str, str, str | None]:
-    """(source, medium, campaign) of a session in a channel group."""
-    if group == "Organic Search":
-        return ("google" if rng.random() < 0.92 else "bing"), "organic", None
-    if group == "Direct":
+def _traffic_draws(rng: random.Random
+                   ) -> dict[str, Callable[[str | None], tuple[str, str, str | None]]]:
+    """Per channel group, a function of the day's email campaign drawing a session's
+    (source, medium, campaign)."""
+    rand = rng.random
+    referrer = uniform_choice(rng, _REFERRERS)
+
+    def organic(_email: str | None) -> tuple[str, str, str | None]:
+        return ("google" if rand() < 0.92 else "bing"), "organic", None
+
+    def direct(_email: str | None) -> tuple[str, str, str | None]:
         return "(direct)", "(none)", None
-    if group == "Email":
-        return "newsletter", "email", email_campaign or "welcome_series"
-    if group == "Referral":
-        if rng.random() < AFFILIATE.share:
+
+    def email(campaign: str | None) -> tuple[str, str, str | None]:
+        return "newsletter", "email", campaign or "welcome_series"
+
+    def referral(_email: str | None) -> tuple[str, str, str | None]:
+        if rand() < AFFILIATE.share:
             return AFFILIATE.source, AFFILIATE.medium, AFFILIATE.campaign
-        return rng.choice(_REFERRERS), "referral", None
-    camps = paid[group]
-    c = rng.choices(camps, [c.share for c in camps])[0]
-    return c.source, c.medium, c.campaign
+        return referrer(), "referral", None
+
+    def paid(group: str) -> Callable[[str | None], tuple[str, str, str | None]]:
+        camps = [c for c in AD_CAMPAIGNS if c.channel_group == group]
+        pick = weighted(rng, [(c.source, c.medium, c.campaign) for c in camps],
+                        [c.share for c in camps])
+        return lambda _email: pick()
+
+    return {"Organic Search": organic, "Direct": direct, "Paid Search": paid("Paid Search"),
+            "Paid Social": paid("Paid Social"), "Email": email, "Referral": referral}

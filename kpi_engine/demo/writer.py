@@ -34,9 +34,22 @@ def write_parquet(path: Path, table: Table, rows: Sequence[dict[str, Any]]) -> P
         raise ValueError(f"{table.name}: demo rows have columns {sorted(rows[0])}, "
                          f"expected {sorted(table.column_names)}")
     schema = arrow_schema(table)
-    arrays = [pa.array([r[f.name] for r in rows], type=f.type) for f in schema]
+    arrays = [pa.array(values, type=f.type)
+              for f, values in zip(schema, _columns(rows, schema.names), strict=True)]
     for f, array in zip(schema, arrays, strict=True):
         if not f.nullable and array.null_count:
             raise ValueError(f"{table.name}.{f.name} is required but has empty values")
     pq.write_table(pa.Table.from_arrays(arrays, schema=schema), path)
     return path
+
+
+def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[list[Any]]:
+    """The rows' values column by column, read in one pass over the rows: a pass per
+    column fetches every row dict from memory again, several times slower for the
+    demo's 200,000 sessions."""
+    columns: list[list[Any]] = [[] for _ in names]
+    pairs = tuple(zip(names, [c.append for c in columns], strict=True))
+    for row in rows:
+        for name, add in pairs:
+            add(row[name])
+    return columns
