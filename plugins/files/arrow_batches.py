@@ -17,6 +17,7 @@ outcome; this module only takes a shortcut where it gives exactly the same value
 from __future__ import annotations
 
 from datetime import date, datetime
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,28 +33,13 @@ def _is_text(t: pa.DataType) -> bool:
         or pa.types.is_string_view(t)
 
 
-def _is_int(t: pa.DataType) -> bool:
-    return pa.types.is_integer(t)
-
-
-def _is_float(t: pa.DataType) -> bool:
+def _is_float(t: pa.DataType) -> bool:  # float16 stays on the row path
     return pa.types.is_float32(t) or pa.types.is_float64(t)
 
 
-def _is_bool(t: pa.DataType) -> bool:
-    return pa.types.is_boolean(t)
-
-
-def _is_decimal(t: pa.DataType) -> bool:
-    return pa.types.is_decimal(t)
-
-
-def _is_timestamp(t: pa.DataType) -> bool:
-    return pa.types.is_timestamp(t)
-
-
-def _is_date32(t: pa.DataType) -> bool:
-    return pa.types.is_date32(t)
+_is_int, _is_bool = pa.types.is_integer, pa.types.is_boolean
+_is_decimal, _is_timestamp, _is_date32 = (pa.types.is_decimal, pa.types.is_timestamp,
+                                          pa.types.is_date32)
 
 
 # (canonical type, source type test): a safe Arrow cast that succeeds gives exactly the
@@ -176,4 +162,3 @@ def _by_python(raw: pa.Array, logical: str, kind: pa.DataType) -> pa.Array:
         return pa.array(values, type=kind)
     except (CoerceError, ValueError, OverflowError, TypeError, pa.ArrowException):
         raise _RowPath from None
-
