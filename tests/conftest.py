@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import sys
@@ -57,6 +58,28 @@ def pytest_collection_modifyitems(config, items):
 
 
 _SHARED_FIXTURE_MODULES = {"test_demo_command", "test_demo_data", "test_docs_examples"}
+
+
+# A worker's heap (imported modules, collected tests, session fixtures, caches) outlives
+# every test, yet each full collection of the cyclic garbage collector scanned it again:
+# about 15% of the suite's CPU time. What survives collection and each module is frozen
+# (gc.freeze: left out of later collections); what a module makes is still collected.
+# The price: a frozen object that later becomes cyclic garbage is not freed (a cache's
+# evicted entry), which the workers' peak memory did not show.
+def pytest_collection_finish(session):
+    _freeze_survivors()
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield  # after the module's fixtures are finalized
+    if nextitem is None or nextitem.module is not item.module:
+        _freeze_survivors()
+
+
+def _freeze_survivors():
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_addoption(parser):

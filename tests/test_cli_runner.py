@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from kpi_engine.warehouses.duckdb_warehouse import DuckDBWarehouse
 
 from .cli_runner import run_kpi
@@ -22,6 +24,7 @@ def in_a_process(*args: str, cwd) -> subprocess.CompletedProcess:
                           text=True, cwd=cwd, timeout=120, env={**os.environ, **ENV})
 
 
+@pytest.mark.slow  # four real `kpi` processes to compare with
 def test_same_output_and_exit_status_as_a_process(tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()

@@ -55,6 +55,7 @@ def test_different_seed_gives_different_data(tmp_path: Path) -> None:
     assert first["orders"] != other["orders"]
 
 
+@pytest.mark.slow  # two fresh interpreters, one per PYTHONHASHSEED
 def test_output_does_not_depend_on_string_hashing(tmp_path: Path) -> None:
     """No set iteration order leaks into the files (PYTHONHASHSEED varies per process)."""
     code = ("import sys, pathlib; from kpi_engine.demo.generate import generate_demo; "

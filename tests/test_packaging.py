@@ -9,6 +9,8 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 MAPPING = {"kpi_engine": "kpi_engine", "kpi_engine_plugins": "plugins",
            "kpi_engine_specs": "metric_specs"}
@@ -26,6 +28,7 @@ def test_every_package_folder_is_listed():
                             f"extra {listed - found}"
 
 
+@pytest.mark.slow  # a real wheel build (pip, setuptools in an isolated environment)
 def test_wheel_contains_catalog_plugins_and_entry_points(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
                     "-q", "-w", str(tmp_path)], check=True,

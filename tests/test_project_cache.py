@@ -137,6 +137,7 @@ def test_an_invalid_file_is_never_cached(cache, tmp_path):
     assert entries(cache) == []
 
 
+@pytest.mark.slow  # two fresh interpreters: what a warm `kpi` process imports
 def test_a_warm_run_with_a_kpi_yaml_imports_no_pydantic(tmp_path, cache):
     (tmp_path / "kpi.yaml").write_text("timezone: Asia/Ho_Chi_Minh\nschema: shop\n")
     child = ("import json, sys\nfrom kpi_engine.cli import main\n"

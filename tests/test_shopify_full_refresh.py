@@ -92,6 +92,7 @@ def test_a_full_refresh_that_fails_midway_deletes_nothing(tmp_path):
         {k: v for k, v in before.items() if k != "scratch"}
 
 
+@pytest.mark.slow  # two real `kpi sync` processes, the first one killed
 def test_a_killed_full_refresh_deletes_nothing_and_the_next_one_does(tmp_path):
     url = f"duckdb:///{tmp_path / 'shops.duckdb'}"
     case = ShopifyCase("shopify", secrets=CASE.secrets,

@@ -63,6 +63,7 @@ def test_builtin_command_table_names_every_command():
             assert BUILTIN_COMMANDS.get(command.name) == module, command.name
 
 
+@pytest.mark.slow  # fresh interpreters: what a `kpi` process imports
 def test_a_warm_compile_and_list_import_no_pydantic_nor_other_commands(tmp_path, env):
     specs = tmp_path / "specs"
     specs.mkdir()
@@ -86,6 +87,7 @@ def test_a_warm_compile_and_list_import_no_pydantic_nor_other_commands(tmp_path,
     assert [m for m in modules if m.startswith(("pydantic", "yaml", "pluggy"))] == []
 
 
+@pytest.mark.slow  # fresh interpreters: what a `kpi` process imports
 def test_a_cold_start_registers_no_connector(tmp_path, env):
     """Building the registry loads plugins for their spec packs, tables and rules; their
     connectors (HTTP client and all) are registered only when a command uses them."""
@@ -114,6 +116,7 @@ metrics:
 """
 
 
+@pytest.mark.slow  # fresh interpreters: what a `kpi` process imports
 def test_a_stale_cache_is_rebuilt_for_an_edited_spec_and_an_installed_plugin(tmp_path,
                                                                             env):
     """The same command after a spec is edited, then after a plugin with a spec pack is

@@ -30,6 +30,7 @@ from .retry import (
     monotonic,
     parse_retry_after,
 )
+from .tls import verified_context
 
 # A hook given each successful (2xx) response: seconds to wait before sending the same
 # request again (a GraphQL THROTTLED error inside a 200), or None to accept it.
@@ -87,11 +88,12 @@ class HttpClient:
         all_headers.update(headers or {})
         self._http = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=all_headers,
                                   auth=auth, timeout=httpx.Timeout(timeout),
-                                  follow_redirects=True)
+                                  follow_redirects=True, verify=verified_context())
         self._origin = _origin(httpx.URL(base_url))
         # For URLs on other hosts (a bulk download on cloud storage): no credentials.
         self._foreign = httpx.Client(headers={"User-Agent": all_headers["User-Agent"]},
-                                     timeout=httpx.Timeout(timeout), follow_redirects=True)
+                                     timeout=httpx.Timeout(timeout), follow_redirects=True,
+                                     verify=verified_context())
 
     def __enter__(self) -> HttpClient:
         return self
