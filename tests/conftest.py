@@ -62,7 +62,8 @@ _SHARED_FIXTURE_MODULES = {"test_demo_command", "test_demo_data", "test_docs_exa
 
 # A worker's heap (imported modules, collected tests, session fixtures, caches) outlives
 # every test, yet each full collection of the cyclic garbage collector scanned it again:
-# about 15% of the suite's CPU time. What survives collection and each module is frozen
+# a fifth to a quarter of a worker's CPU time in two samples of modules (freezing gave
+# back about half of it). What survives collection and each module is frozen
 # (gc.freeze: left out of later collections); what a module makes is still collected.
 # The price: a frozen object that later becomes cyclic garbage is not freed (a cache's
 # evicted entry), which the workers' peak memory did not show.
