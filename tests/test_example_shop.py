@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -36,13 +38,14 @@ def example_wheel(config, tmp_path_factory) -> Path:
     store = (cache.mkdir("example-shop-wheel") if cache else
              tmp_path_factory.mktemp("example-wheel")) / digest.hexdigest()[:16]
     if not list(store.glob("*.whl")):
-        built = tmp_path_factory.mktemp("example-build")
+        # Built beside its place (one file system), then renamed: whole or not at all.
+        built = Path(tempfile.mkdtemp(prefix="build-", dir=store.parent))
         subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
                         str(built), str(folder)], check=True, capture_output=True)
         try:
-            built.rename(store)  # whole, or not at all (another run may have put it there)
-        except OSError:
-            store = built
+            built.rename(store)
+        except OSError:  # another run put it there first
+            shutil.rmtree(built)
     [wheel] = store.glob("*.whl")
     return wheel
 
