@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from kpi_engine.connectors import Connector, Page, SyncContext
+from kpi_engine.embedded_threads import threads_within
 from kpi_engine.errors import SyncError
 
 from .bad_line import first_bad_line, named_file
@@ -138,6 +139,7 @@ def _connect(memory_limit: str, spill: str) -> Any:
 
     con = duckdb.connect()
     con.execute("SET memory_limit = ?", [memory_limit])
+    con.execute("SET threads = ?", [threads_within(memory_limit)])
     con.execute("SET temp_directory = ?", [spill])
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")

@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kpi_engine.embedded_threads import threads_within
+
 from . import mapping
 from .status import FULFILLED, FINANCIAL
 
@@ -286,23 +288,36 @@ class MappedFile:
 
         self.path = path
         self.source = source
-        self.con = duckdb.connect(str(folder / "bulk.duckdb"))
-        try:
-            self._map(duckdb)
-        except BaseException:
-            self.con.close()
-            raise
+        threads = threads_within(MEMORY_LIMIT)
+        while True:
+            database = folder / f"bulk-{threads}.duckdb"
+            self.con = duckdb.connect(str(database))
+            try:
+                self._map(duckdb, threads)
+                return
+            except duckdb.OutOfMemoryException as exc:
+                self.con.close()
+                for leftover in (database, database.with_suffix(".duckdb.wal")):
+                    leftover.unlink(missing_ok=True)
+                if threads == 1:
+                    raise Unusual(f"the embedded database ran out of its {MEMORY_LIMIT} "
+                                  f"({str(exc).splitlines()[0]})") from None
+                threads = 1  # the least memory DuckDB can read the file with
+            except BaseException:
+                self.con.close()
+                raise
 
-    def _map(self, duckdb: Any) -> None:
+    def _map(self, duckdb: Any, threads: int) -> None:
         con = self.con
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"SET threads = {int(threads)}")
         con.execute("SET temp_directory = ?", [str(self.path.parent / "spill")])
         con.execute("SET TimeZone = 'UTC'")
         self._lookups()
         try:
-            # Without insertion order the scan runs on every core within the memory limit
-            # (with it, DuckDB keeps one thread there to hold rows in file order): twice as
-            # fast on two cores. Nothing here needs the table's rows in file order.
+            # Without insertion order the scan runs on all its threads within the memory
+            # limit (with it, DuckDB keeps one thread there to hold rows in file order):
+            # twice as fast on two cores. Nothing here needs the rows in file order.
             con.execute("SET preserve_insertion_order = false")
             con.execute(_SCAN, [str(self.path)])
             bad, orphans, repeated_orders, repeated_lines = con.execute(_PROBLEMS).fetchone()
@@ -311,6 +326,8 @@ class MappedFile:
                               f"orphan(s), {repeated_orders + repeated_lines} repeated key(s)")
             self._odd_landing_pages()
             con.execute(_ORDERS, [self.source, _PLAIN_URL])
+        except duckdb.OutOfMemoryException:
+            raise  # not the file's shape: tried again on one thread (__init__)
         except duckdb.Error as exc:  # malformed JSON, a wrong type, a sum out of range
             raise Unusual(str(exc).splitlines()[0]) from None
 
