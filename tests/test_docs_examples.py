@@ -313,8 +313,10 @@ def _command_id(item: tuple[Block, str]) -> str:
 
 
 KPI_LINES = [(b, line) for b, line in command_lines() if line.startswith("kpi ")]
-# `kpi demo` builds and loads two years of a store: real work, run with the slow part.
-KPI_PARAMS = [pytest.param(item, marks=pytest.mark.slow) if item[1].startswith("kpi demo ")
+# With the slow part: `kpi demo` (it builds and loads two years of a store) and the lines
+# on the PostgreSQL and MariaDB servers (cross-engine; Spark's are marked by conftest.py).
+KPI_PARAMS = [pytest.param(item, marks=pytest.mark.slow)
+              if item[1].startswith("kpi demo ") or any(url in item[1] for url in DOC_SERVERS)
               else item for item in KPI_LINES]
 
 

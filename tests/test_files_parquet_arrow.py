@@ -241,7 +241,9 @@ def _dump(wh, table: str) -> list[tuple]:
     return wh.query(f"SELECT {cols} FROM {wh.qualify(table)} ORDER BY {keys}").rows
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "postgresql", "sqlite", "mariadb"])
+# Against every warehouse: the servers' runs are cross-engine, with the slow part.
+@pytest.mark.parametrize("engine", ["duckdb", *(pytest.param(e, marks=pytest.mark.slow)
+                                                for e in ("postgresql", "sqlite", "mariadb"))])
 def test_parquet_and_text_files_load_the_same_tables(formats, warehouse_factory, engine):
     from_parquet, from_text = warehouse_factory(engine), warehouse_factory(engine)
     a = run_sync("files", from_parquet, {"path": str(formats["parquet"])})

@@ -229,6 +229,7 @@ def test_a_chain_of_200_derived_metrics_compiles_and_evaluates(tmp_path, warehou
     assert [r["m199"] for r in records] == [2 + 199]
 
 
+@pytest.mark.slow  # a stress input, large by design: with the slow part
 def test_a_metric_doubling_at_every_level_is_refused_quickly(tmp_path):
     from kpi_engine.compiler.compiler import compile_request
     from kpi_engine.compiler.request import Request
@@ -305,6 +306,7 @@ def test_full_refresh_with_an_empty_file_empties_its_rows_like_any_other_file(wh
     assert wh.query("SELECT count(*) FROM ad_spend").rows[0][0] == 0
 
 
+@pytest.mark.slow  # a stress input, large by design: with the slow part
 def test_thousands_of_unknown_references_are_reported_quickly(tmp_path):
     # Every error looked for a did-you-mean among every name: errors x names was quadratic.
     lines = [SOURCE.rstrip(), "metrics:"] + [
@@ -318,6 +320,7 @@ def test_thousands_of_unknown_references_are_reported_quickly(tmp_path):
     assert "refers to unknown metric 'metirc_7' (did you mean 'metric_7'?)" in str(caught.value)
 
 
+@pytest.mark.slow  # a stress input, large by design: with the slow part
 def test_ten_thousand_metrics_validate_in_linear_time(tmp_path):
     def spec(n: int) -> Path:
         # One long chain of derived metrics, with an offset of every other link beside it.
