@@ -64,9 +64,13 @@ def test_a_hit_loads_no_plugin(cache, specs, tmp_path):
     unwanted = ["kpi_engine_plugins", "kpi_engine.plugins", "pluggy", "importlib.metadata",
                 "yaml", "kpi_engine.specs.yaml_positions", "sqlglot", "babel", "networkx",
                 "pydantic"]
+    # In a folder of its own: `-c` puts the working folder on sys.path, whose
+    # *.egg-info the key includes, and a wheel build elsewhere in the suite (the
+    # checkout's own, test_packaging.py) writes one there between the two runs.
     for _ in range(2):  # the first run fills the cache (the key is the process's own)
         proc = subprocess.run([sys.executable, "-c", code, str(specs), *unwanted],
-                              capture_output=True, text=True, env={**os.environ}, check=True)
+                              capture_output=True, text=True, env={**os.environ}, check=True,
+                              cwd=tmp_path)
     names = {row["name"] for row in json.loads(proc.stdout)}
     assert "team_revenue" in names and "aov" in names
     assert proc.stderr.strip() == "[]", f"a cache hit imported {proc.stderr.strip()}"
