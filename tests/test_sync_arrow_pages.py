@@ -72,3 +72,27 @@ def test_upsert_arrow_counts_inserted_updated_unchanged(tmp_path, engine):
     assert (changed.inserted, changed.updated, changed.unchanged) == (1, 1, 0)
     assert [(r, Decimal(str(a))) for r, a in stored] == [
         ("1", Decimal("1.5")), ("2", Decimal("2.25")), ("3", Decimal(3))]
+
+
+def test_a_key_column_of_one_value_still_tells_keys_apart_with_the_others():
+    # source is one value throughout the first page, so only refund_id tells rows apart;
+    # in the second, refund_id is: the two sources are two keys.
+    one_source = _page(["1", "2", "1", "3"], [Decimal(i) for i in range(4)])
+    two_sources = pa.concat_tables([_page(["1"], [Decimal(1)], "a"),
+                                    _page(["1"], [Decimal(2)], "b"),
+                                    _page(["1"], [Decimal(3)], "a")])
+    same_key = _page(["7", "7", "7"], [Decimal(1), Decimal(2), Decimal(3)])
+    kept = {}
+    for name, data in [("one source", one_source), ("two sources", two_sources),
+                       ("same key", same_key)]:
+        problems: list[str] = []
+        page = ArrowCoercer(REFUNDS, "shopify").coerce(data, "x", problems)
+        assert not problems
+        kept[name] = sorted(zip(page.arrow.column("source").to_pylist(),
+                                page.arrow.column("refund_id").to_pylist(),
+                                page.arrow.column("amount").to_pylist(), strict=True))
+    assert kept == {
+        "one source": [("shop", "1", Decimal(2)), ("shop", "2", Decimal(1)),
+                       ("shop", "3", Decimal(3))],
+        "two sources": [("a", "1", Decimal(3)), ("b", "1", Decimal(2))],
+        "same key": [("shop", "7", Decimal(3))]}

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
 
+from kpi_engine import hookimpl
+from kpi_engine.connectors import Connector, ConnectorSettings, Page, SyncContext
+from kpi_engine.extensions import reset_extensions
+from kpi_engine.plugins import get_plugin_manager
 from kpi_engine.sync import gc_pause
+from kpi_engine.sync.engine import run_sync
+from kpi_engine.warehouses.connect import connect
 
 
 def _cycle() -> None:
@@ -81,3 +90,57 @@ def test_two_threads_share_one_pause():
     release.set()
     thread.join(10)
     assert gc.isenabled()
+
+
+class _ColumnPages(Connector):
+    """Pages given in columns (Arrow), then one page of row dicts."""
+
+    name = "test_column_pages"
+    settings_model = ConnectorSettings
+
+    def read(self, context: SyncContext) -> Iterator[Page]:
+        import pyarrow as pa
+
+        for start in (0, 50):
+            ids = [f"o{i}" for i in range(start, start + 50)]
+            yield Page("orders", [], arrow=pa.table({
+                "order_id": ids, "created_at": pa.array([datetime(2024, 3, 1)] * 50),
+                "total": pa.array([Decimal("2.5")] * 50, pa.decimal128(18, 4))}))
+        yield Page("refunds", [{"refund_id": "r1", "order_id": "o1", "amount": "1.00",
+                                "created_at": "2024-03-02T00:00:00Z"}])
+
+
+class _Plugin:
+    @hookimpl
+    def kpi_register_connectors(self, register):
+        register(_ColumnPages)
+
+
+def test_rows_given_in_columns_do_not_count_towards_a_collection(monkeypatch, tmp_path):
+    """An Arrow page makes no Python object per row: its rows spend none of the budget
+    (a collection then scans the whole heap for nothing); row pages still do."""
+    monkeypatch.setattr(gc_pause, "ROWS_PER_COLLECTION", 100)
+    pm = get_plugin_manager()
+    plugin = _Plugin()
+    pm.register(plugin, name="test-column-pages")
+    reset_extensions()
+    full: list[str] = []
+
+    def seen(phase, info):
+        if phase == "stop" and info["generation"] == 2:
+            full.append(phase)
+
+    gc.callbacks.append(seen)
+    wh = connect(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        report = run_sync("test_column_pages", wh, {})
+        assert report.rows == {"orders": 100, "refunds": 1}
+        assert full == []  # 100 rows in columns, 1 in a row page: within the budget
+        gc_pause.ROWS_PER_COLLECTION = 1
+        run_sync("test_column_pages", wh, {})
+        assert full == ["stop"]  # the row page alone spends a budget of one row
+    finally:
+        wh.close()
+        gc.callbacks.remove(seen)
+        pm.unregister(plugin)
+        reset_extensions()

@@ -99,11 +99,21 @@ class ArrowCoercer:
         key = list(self.table.primary_key)
         if not key or typed.num_rows < 2:
             return typed
-        groups = typed.select(key).group_by(key).aggregate([])
+        # A key column with one value throughout (source, mostly) tells no rows apart:
+        # leaving it out halves the cost of the count on a page of a single source.
+        varying = [k for k in key if not _constant(pc, typed.column(k))] or key[:1]
+        groups = typed.select(varying).group_by(varying).aggregate([])
         if groups.num_rows == typed.num_rows:
             return typed
         numbered = typed.append_column("_kpi_row", pa.array(range(typed.num_rows),
                                                             type=pa.int64()))
-        last = numbered.group_by(key).aggregate([("_kpi_row", "max")])
+        last = numbered.group_by(varying).aggregate([("_kpi_row", "max")])
         keep = pc.sort_indices(last.column("_kpi_row_max"))
         return typed.take(pc.take(last.column("_kpi_row_max"), keep))
+
+
+def _constant(pc: Any, column: Any) -> bool:
+    """Whether every value of ``column`` is the first one (no NULLs)."""
+    if column.null_count or not len(column):
+        return False
+    return bool(pc.all(pc.equal(column, column[0])).as_py())

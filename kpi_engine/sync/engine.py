@@ -328,7 +328,8 @@ class _Run:
         """'orders: 1,204 rows (page 3)', counting the table's rows so far in this run."""
         name = coerced.table.name
         self.seen[name] = self.seen.get(name, 0) + coerced.count
-        rows_done(coerced.count)
+        if coerced.arrow is None:  # an Arrow page makes no Python object per row
+            rows_done(coerced.count)
         if self.on_page is not None:
             self.on_page(PageDone(name, stream or name, coerced.count, self.seen[name],
                                   self.page_no, not what))
