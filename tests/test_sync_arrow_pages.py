@@ -96,3 +96,41 @@ def test_a_key_column_of_one_value_still_tells_keys_apart_with_the_others():
                        ("shop", "3", Decimal(3))],
         "two sources": [("a", "1", Decimal(3)), ("b", "1", Decimal(2))],
         "same key": [("shop", "7", Decimal(3))]}
+
+
+@pytest.mark.parametrize("keys", [
+    [("a", "1"), ("a", "2"), ("b", "1"), ("b", "2")],
+    [("a", "1"), ("b", "1"), ("a", "1")],
+    [("ab", "c"), ("a", "bc"), ("a", None), (None, "a"), ("a", None)],
+])
+def test_distinct_keys_counts_tuples_not_values(keys):
+    from kpi_engine.sync.arrow_pages import _distinct_keys
+
+    import pyarrow.compute as pc
+
+    columns = [pa.chunked_array([pa.array([k[i] for k in keys], pa.string())])
+               for i in range(2)]
+    assert _distinct_keys(pa, pc, columns) == len(set(keys))
+
+
+def test_a_page_of_distinct_keys_imports_neither_acero_nor_pandas(tmp_path):
+    """Counting a page's keys needs neither Arrow's Acero engine nor pandas: importing
+    them (pyarrow does so for pandas when a Python value is converted) cost a bulk sync
+    more than all its counts. The page comes from an Arrow file, as a bulk page does."""
+    import subprocess
+    import sys
+
+    page = pa.concat_tables([_page(["1", "2"], [Decimal(1), Decimal(2)], "a"),
+                             _page(["1"], [Decimal(3)], "b")])  # two key columns vary
+    with pa.OSFile(str(tmp_path / "page.arrow"), "wb") as sink, \
+            pa.ipc.new_file(sink, page.schema) as writer:
+        writer.write_table(page)
+    code = ("import sys, pyarrow as pa\n"
+            "from kpi_engine.schema import TABLES\n"
+            "from kpi_engine.sync.arrow_pages import ArrowCoercer\n"
+            f"page = pa.ipc.open_file(pa.OSFile({str(tmp_path / 'page.arrow')!r})).read_all()\n"
+            "typed = ArrowCoercer(TABLES['refunds'], 's').coerce(page, 'x', [])\n"
+            "print(typed.count, 'pyarrow.acero' in sys.modules, 'pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["3", "False", "False"]
