@@ -372,3 +372,15 @@ def test_a_retry_after_beyond_the_time_limit_gives_up_without_waiting(server):
             pytest.raises(HttpError, match=r"retry time limit 30s\); last problem: HTTP 429"):
         http.get("/x", stream="orders")
     assert slept == [] and len(server.requests) == 1
+
+
+def test_a_large_body_is_read_in_pieces_larger_than_64_kib(server):
+    """httpcore's reads are raised to 1 MiB (kpi_engine/http/read_size.py): a bulk file
+    of hundreds of MB then goes through h11's parser a sixteenth as often. A read gets
+    what has arrived: a body written at once arrives in pieces larger than 64 KiB."""
+    body = b"x" * (15 * (1 << 20)) + b"\n"
+    server.add("GET", "/bulk.jsonl", Reply(200, body))
+    with client(server) as http, http.download("/bulk.jsonl", stream="bulk") as answer:
+        sizes = [len(chunk) for chunk in answer.chunks()]
+    assert sum(sizes) == len(body)
+    assert max(sizes) > 1 << 16, sizes[:20]

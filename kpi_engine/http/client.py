@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ..errors import SyncError
+from .read_size import use_larger_reads
 from .redact import MAX_SHOWN, Redactor
 from .response import HttpResponse, RequestInfo, ResponseError
 from .retry import (
@@ -31,6 +32,8 @@ from .retry import (
     parse_retry_after,
 )
 from .tls import verified_context
+
+use_larger_reads()
 
 # A hook given each successful (2xx) response: seconds to wait before sending the same
 # request again (a GraphQL THROTTLED error inside a 200), or None to accept it.
