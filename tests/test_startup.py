@@ -162,3 +162,14 @@ def test_a_stale_cache_is_rebuilt_for_an_edited_spec_and_an_installed_plugin(tmp
                                                          "startup_pack_orders"}
     assert any(m.startswith("pydantic") for m in modules)
     assert len(set(cache.glob("registry-*.pickle")) - entries) == 1  # a new key
+
+
+@pytest.mark.slow  # fresh interpreters: what a `kpi` process imports
+def test_registering_the_connectors_imports_no_sql_compiler(tmp_path, env):
+    """A sync registers every installed connector to find the one it runs; their modules
+    must not pull in what only their own syncs use (sqlglot for GA4's sessions SQL: about
+    0.1 s of every `kpi sync`)."""
+    out, modules = kpi(["sync", "shopify", "--help"], env, tmp_path)
+    assert "access_token" in out  # the connector's settings: it was registered
+    assert "kpi_engine_plugins.ga4.connector" in modules
+    assert [m for m in modules if m.startswith("sqlglot")] == []

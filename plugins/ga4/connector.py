@@ -26,7 +26,6 @@ from .export_files import (
     read_cursor,
 )
 from .export_schema import json_columns, json_select, needed_paths, parquet_paths, parquet_select
-from .sessions_sql import MACROS, sessions_query
 from .settings import Ga4Settings
 
 STREAM = "events"
@@ -73,6 +72,8 @@ class Ga4Connector(Connector):
         events_sql, params = _events_relation(read)
         params.append(batch[0].strftime("%Y%m%d"))
         import pyarrow as pa
+
+        from .sessions_sql import sessions_query  # imports sqlglot: only when GA4 syncs
 
         try:
             # Handed over in columns (Arrow), a batch at a time: no Python object per value.
@@ -148,5 +149,7 @@ def _connect(memory_limit: str, spill: str) -> Any:
     con.register("ga4_countries_arrow", table)
     con.execute("CREATE TEMP TABLE ga4_countries AS SELECT * FROM ga4_countries_arrow")
     con.unregister("ga4_countries_arrow")
+    from .sessions_sql import MACROS  # imports sqlglot: only when GA4 syncs
+
     con.execute(MACROS)
     return con
