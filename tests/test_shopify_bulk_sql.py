@@ -65,7 +65,7 @@ def _mapped(tmp_path, lines: list[str]) -> dict[str, list[tuple]]:
     out = {}
     for name in TABLE_NAMES:
         rows = []
-        for page in _arrow_pages(name, files[name]):
+        for page in _arrow_pages(name, files[name], 6):  # batches of 4 joined up to 6
             data = page.arrow
             problems: list[str] = []
             page = ArrowCoercer(TABLES[name], "shopify").coerce(data, "x", problems)
@@ -276,3 +276,24 @@ def test_a_bad_refund_names_its_orders_place_in_the_file(wh_url):
                               f"(number {at + 1} of the file): "), message
     assert "subtotalSet" in message
     assert not any(tables_of(CASE, url).values())
+
+
+def test_uneven_batches_are_joined_into_pages_of_at_most_the_page_rows(tmp_path):
+    """DuckDB's export hands over batches of uneven sizes; consecutive ones are joined,
+    in order, into pages of up to the page size (each page is one commit)."""
+    import pyarrow as pa
+
+    sizes, start = [3, 2, 4, 1, 5], 0
+    schema = pa.schema([("order_id", pa.string())])
+    with pa.OSFile(str(tmp_path / "t.arrow"), "wb") as sink, \
+            pa.ipc.new_file(sink, schema) as writer:
+        for size in sizes:
+            writer.write_batch(pa.record_batch(
+                [pa.array([str(i) for i in range(start, start + size)])], schema=schema))
+            start += size
+    pages = list(_arrow_pages("orders", tmp_path / "t.arrow", 6))
+    assert [p.arrow.num_rows for p in pages] == [5, 5, 5]
+    assert [v for p in pages for v in p.arrow.column("order_id").to_pylist()] == \
+        [str(i) for i in range(15)]
+    assert [p.arrow.num_rows for p in _arrow_pages("orders", tmp_path / "t.arrow", 4)] == \
+        [3, 2, 4, 1, 5]

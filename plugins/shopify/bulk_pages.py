@@ -63,15 +63,27 @@ def file_pages(path: Path, source: str, http: HttpClient, folder: Path,
         yield Page("refunds", refunds[start:start + REFUND_PAGE_ROWS], stream="orders")
 
 
-def _arrow_pages(table: str, file: Path) -> Iterator[Page]:
-    """The pages of one exported table, a batch at a time (read, not memory-mapped)."""
+def _arrow_pages(table: str, file: Path, rows: int = 0) -> Iterator[Page]:
+    """The pages of one exported table, read a batch at a time (not memory-mapped).
+    Consecutive batches are joined into pages of up to ``rows`` rows (default
+    ``ARROW_PAGE_ROWS``): DuckDB's parallel export hands over batches of uneven sizes
+    (200,000 orders came as 77,120 and 122,880 rows), and each page is a commit."""
     import pyarrow as pa
 
+    rows = rows or ARROW_PAGE_ROWS
     with pa.OSFile(str(file), "rb") as source:
         reader = pa.ipc.open_file(source)
+        held: list = []
+        count = 0
         for i in range(reader.num_record_batches):
-            yield Page(table, [], stream="orders",
-                       arrow=pa.Table.from_batches([reader.get_batch(i)]))
+            batch = reader.get_batch(i)
+            if held and count + batch.num_rows > rows:
+                yield Page(table, [], stream="orders", arrow=pa.Table.from_batches(held))
+                held, count = [], 0
+            held.append(batch)
+            count += batch.num_rows
+        if held:
+            yield Page(table, [], stream="orders", arrow=pa.Table.from_batches(held))
 
 
 def _order_error(number: int, order_id: Any, exc: Exception) -> SyncError:
