@@ -8,9 +8,12 @@ second of wall time and orders per second of the process's own CPU time (the mac
 be shared), and the peak resident memory of the whole `kpi sync` process (its maximum
 RSS, from wait4). The server runs in a process of its own, so its memory is not counted.
 Memory should not grow with orders: compare the small and the large run (the ratio is
-printed).
+printed). Each run is repeated (``--repeat``, 3 by default) and the line gives the median
+wall and CPU time and the highest peak, with every run's wall time after it: on a shared
+machine one run's figure says as much about the neighbours as about the sync.
 
     python bench/sync_bench.py [--orders 200000] [--small 50000] [--paged-orders 10000]
+                               [--repeat 3]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,6 +190,15 @@ def measure(argv: list[str], cwd: Path, env: dict) -> tuple[float, float, float,
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
+def fresh_measure(argv: list[str], env: dict) -> tuple[float, float, float, str]:
+    """``measure``, each time into a new warehouse (a second sync into the same one would
+    find nothing new and write nothing)."""
+    warehouse = Path(argv[argv.index("-w") + 1].removeprefix("duckdb:///"))
+    for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    return measure(argv, ROOT, env)
+
+
 def compile_package() -> None:
     """Bytecode for every module, as pip writes it when it installs a package: without it
     each measured process would compile what it imports (this machine sets
@@ -205,6 +218,8 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=50_000)
     parser.add_argument("--paged-orders", type=int, default=10_000,
                         help="orders for the paged GraphQL sync (50 a request)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each measurement; the median is printed")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -246,11 +261,18 @@ def main() -> None:
                         argv = kpi_sync("shopify", folder / "paged.duckdb",
                                         f"base_url={url}", "bulk=never", "streams=orders",
                                         "orders_page_size=50")
-                    wall, cpu, peak, _ = measure(argv, ROOT, env)
+                    runs_of = [fresh_measure(argv, env) for _ in range(max(1, args.repeat))]
+                    for *_, text in runs_of:  # each run loaded every order itself
+                        if f"orders {count:,} ({count:,} inserted" not in text:
+                            raise SystemExit(f"{label}: not every order inserted: {text}")
+                    wall = statistics.median(r[0] for r in runs_of)
+                    cpu = statistics.median(r[1] for r in runs_of)
+                    peak = max(r[2] for r in runs_of)
                     rows = count * rows_per_order
+                    each = " / ".join(f"{r[0]:.1f}" for r in runs_of)
                     print(f"{label:<34} {count:>8,} {rows:>9,} {wall:>7.1f} {cpu:>6.1f} "
                           f"{count / wall:>9,.0f} {rows / wall:>8,.0f} {count / cpu:>12,.0f} "
-                          f"{peak:>8.0f}", flush=True)
+                          f"{peak:>8.0f}   (wall s: {each})", flush=True)
                     peaks.setdefault(label, {})[count] = peak
             finally:
                 proc.kill()
