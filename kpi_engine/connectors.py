@@ -49,6 +49,10 @@ class Page:
     # (see ``Connector.full_refresh_deletes`` and sync/full_refresh_deletes.py).
     complete_for: tuple[str, ...] = ()
     arrow: Any = None
+    # With arrow: the connector has itself checked that no primary key repeats within the
+    # page (Shopify's bulk mapping does, in SQL), so the engine need not count its keys.
+    # A page that repeats one all the same is refused by the warehouse's primary key.
+    keys_unique: bool = False
 
 
 @dataclass

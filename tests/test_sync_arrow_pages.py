@@ -10,6 +10,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
+from kpi_engine.errors import WarehouseError
 from kpi_engine.schema import TABLES
 from kpi_engine.sync.arrow_pages import ArrowCoercer
 from kpi_engine.warehouses.connect import connect
@@ -134,3 +135,43 @@ def test_a_page_of_distinct_keys_imports_neither_acero_nor_pandas(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["3", "False", "False"]
+
+
+def test_a_page_that_vouches_for_its_keys_is_not_counted():
+    """``Page.keys_unique``: the connector checked its keys (Shopify's bulk mapping does,
+    in SQL), so the engine keeps every row as given, without counting them."""
+    data = _page(["1", "2", "1"], [Decimal(1), Decimal(2), Decimal(3)])
+    problems: list[str] = []
+    page = ArrowCoercer(REFUNDS, "shopify").coerce(data, "x", problems, keys_unique=True)
+    assert not problems and page.count == 3
+    assert page.arrow.column("refund_id").to_pylist() == ["1", "2", "1"]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgresql", "mariadb"])
+@pytest.mark.parametrize("stored", [[], ["1"]], ids=["empty", "not-empty"])
+def test_a_page_that_wrongly_vouches_for_its_keys_is_refused_and_changes_nothing(
+        warehouse_factory, engine, stored):
+    wh = warehouse_factory(engine)
+    wh.ensure_table(REFUNDS)
+    problems: list[str] = []
+    if stored:
+        with wh.transaction():
+            wh.upsert_arrow(REFUNDS, ArrowCoercer(REFUNDS, "s").coerce(
+                _page(stored, [Decimal(9)]), "x", problems).arrow)
+    lying = ArrowCoercer(REFUNDS, "s").coerce(
+        _page(["2", "1", "2"], [Decimal(1), Decimal(2), Decimal(3)]), "x", problems,
+        keys_unique=True).arrow
+    with pytest.raises(WarehouseError) as caught:
+        with wh.transaction():
+            wh.upsert_arrow(REFUNDS, lying)
+    message = str(caught.value)
+    assert message.startswith("refunds") and "refund_id" in message and "2" in message, \
+        message
+    assert len(message.splitlines()) == 1 and message.count("refunds") == 1
+    rows = wh.query("SELECT refund_id, amount FROM refunds").rows
+    assert [(r, Decimal(str(a))) for r, a in rows] == [(k, Decimal(9)) for k in stored]
+    assert not problems
+    with wh.transaction():  # the warehouse goes on working
+        counts = wh.upsert_arrow(REFUNDS, ArrowCoercer(REFUNDS, "s").coerce(
+            _page(["3"], [Decimal(3)]), "x", problems).arrow)
+    assert counts.inserted == 1

@@ -265,7 +265,8 @@ class _Run:
         problems: list[str] = []
         if page.arrow is not None:
             coerced = self._arrow_coercer(table).coerce(
-                page.arrow, f"{self.name} {table.name} page {self.page_no}", problems)
+                page.arrow, f"{self.name} {table.name} page {self.page_no}", problems,
+                keys_unique=page.keys_unique)
         else:
             coerced = self._row_coercer(table).coerce(page.rows, self._origins(page, table),
                                                       problems)

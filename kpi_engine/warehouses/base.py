@@ -74,6 +74,28 @@ def check_keys(table: Table, columns: list[str], rows: Sequence[Sequence[Any]],
                                  f"({', '.join(table.primary_key)})")
 
 
+def refuse_repeated_keys(table: Table, columns: list[str], rows: Sequence[Sequence[Any]],
+                         key: list[str]) -> None:
+    """A page's rows must not repeat a key: a merge would write one of them twice."""
+    names = [k for k in key if k in columns]
+    where = [columns.index(k) for k in names]
+    if not where:
+        return
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        value = tuple(row[i] for i in where)
+        if value in seen:
+            raise repeated_key_error(table, names, value)
+        seen.add(value)
+
+
+def repeated_key_error(table: Table, names: Sequence[str], value: Sequence[Any]
+                       ) -> WarehouseError:
+    shown = ", ".join(f"{k}={v!r:.60}" for k, v in zip(names, value, strict=True))
+    return WarehouseError(f"{table.name}: the page repeats the key ({shown}); a page's "
+                          "keys must be unique")
+
+
 def redact_url(url: str) -> str:
     """The URL with every credential replaced, safe to print (see ``url.WarehouseURL``)."""
     from .url import redact_url as redact
@@ -139,10 +161,14 @@ class Warehouse(ABC):
         """``upsert`` of a page given as a ``pyarrow.Table`` (typed by the sync engine).
 
         Engines that can stage Arrow as it is (DuckDB) override this; the others get the
-        rows as Python values, one column at a time."""
+        rows as Python values, one column at a time. A page whose connector vouched for
+        its keys (``Page.keys_unique``) was not deduplicated by the engine: a repeated key
+        is refused here, as DuckDB's primary key refuses it, rather than merged twice."""
         columns = list(data.column_names)
         values = [data.column(c).to_pylist() for c in columns]
-        return self.upsert(table, columns, list(zip(*values, strict=True)), key)
+        rows = list(zip(*values, strict=True))
+        refuse_repeated_keys(table, columns, rows, list(key or table.primary_key))
+        return self.upsert(table, columns, rows, key)
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:

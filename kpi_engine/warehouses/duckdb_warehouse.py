@@ -10,7 +10,8 @@ from typing import Any
 from ..errors import WarehouseError
 from ..schema import Table
 from .arrow_stage import arrow_table
-from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys
+from .base import (STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys,
+                   repeated_key_error)
 from .database_file import database_file
 from .ddl import create_table_sql, logical_to_sql
 from .file_lock import FileLocks
@@ -214,6 +215,8 @@ class DuckDBWarehouse(Warehouse):
         The counting join says how many rows are new and changed; when every row is new
         (a first sync) the rows are appended with a plain INSERT, which skips the
         upsert's per-row conflict check; when none is new or changed nothing is written."""
+        import duckdb
+
         columns = list(arrow.column_names)
         plan = MergePlan(self.qualify(table.name), "_kpi_stage", columns, key,
                          [c for c in table.column_names if c not in columns],
@@ -224,15 +227,32 @@ class DuckDBWarehouse(Warehouse):
             if not self.query(f"SELECT 1 FROM {plan.target} LIMIT 1").rows:
                 new, changed = total, 0
             else:
+                # ON CONFLICT would keep one of a repeated key's rows without a word (an
+                # empty table's INSERT is refused by the primary key instead).
+                self._refuse_repeated_keys(table, plan)
                 _, new, changed = (int(v or 0) for v in self.query(count_sql(plan)).rows[0])
             if new == total:
                 self.execute(f"INSERT INTO {plan.target} ({plan.column_list()}) "
                              f"SELECT {plan.column_list()} FROM {plan.stage}")
             elif new or changed:
                 self.execute(on_conflict_sql(plan, excluded="excluded"))
+        except WarehouseError as exc:  # DuckDB's own error names neither table nor key
+            if not str(exc).startswith("DuckDB:"):
+                raise
+            raise WarehouseError(f"{table.name} ({', '.join(key)}): {exc}") from None
         finally:
-            self.con.unregister("_kpi_stage")
+            try:
+                self.con.unregister("_kpi_stage")
+            except duckdb.TransactionException:
+                pass  # the statement failed (its error is on its way); ROLLBACK drops it
         return MergeCounts(total, new, changed, total - new - changed)
+
+    def _refuse_repeated_keys(self, table: Table, plan: MergePlan) -> None:
+        keys = ", ".join(plan.quote(k) for k in plan.key)
+        repeated = self.query(f"SELECT {keys} FROM {plan.stage} GROUP BY {keys} "
+                              "HAVING COUNT(*) > 1 LIMIT 1").rows
+        if repeated:
+            raise repeated_key_error(table, plan.key, repeated[0])
 
     # -- one sync per connector: a lock file beside the database file ----------------------
     @cached_property

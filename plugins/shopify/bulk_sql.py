@@ -281,24 +281,28 @@ FROM raw WHERE kind = 'line'
 
 
 class MappedFile:
-    """The canonical tables of one bulk file, in an embedded DuckDB under ``folder``."""
+    """The canonical tables of one bulk file, in an in-memory DuckDB that spills to
+    ``folder`` beyond its memory limit.
+
+    In memory rather than in a database file: a file's tables are compressed as they are
+    written, which cost the scan about a quarter of its time (6.7 s against 5.2 s for
+    200,000 orders), and nothing here outlives the sync. What exceeds the limit goes to
+    DuckDB's temporary files in ``folder`` as in a file database."""
 
     def __init__(self, path: Path, source: str, folder: Path):
         import duckdb
 
         self.path = path
         self.source = source
+        self.spill = folder / "spill"
         threads = threads_within(MEMORY_LIMIT)
         while True:
-            database = folder / f"bulk-{threads}.duckdb"
-            self.con = duckdb.connect(str(database))
+            self.con = duckdb.connect(":memory:")
             try:
                 self._map(duckdb, threads)
                 return
             except duckdb.OutOfMemoryException as exc:
-                self.con.close()
-                for leftover in (database, database.with_suffix(".duckdb.wal")):
-                    leftover.unlink(missing_ok=True)
+                self.con.close()  # its temporary files go with it
                 if threads == 1:
                     raise Unusual(f"the embedded database ran out of its {MEMORY_LIMIT} "
                                   f"({str(exc).splitlines()[0]})") from None
@@ -311,7 +315,7 @@ class MappedFile:
         con = self.con
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET threads = {int(threads)}")
-        con.execute("SET temp_directory = ?", [str(self.path.parent / "spill")])
+        con.execute("SET temp_directory = ?", [str(self.spill)])
         con.execute("SET TimeZone = 'UTC'")
         self._lookups()
         try:
