@@ -297,3 +297,39 @@ def test_uneven_batches_are_joined_into_pages_of_at_most_the_page_rows(tmp_path)
         [str(i) for i in range(15)]
     assert [p.arrow.num_rows for p in _arrow_pages("orders", tmp_path / "t.arrow", 4)] == \
         [3, 2, 4, 1, 5]
+
+
+def _file_with(tmp_path, shop, change):
+    lines = [json.loads(line) for line in _bulk_lines(shop)]
+    change(lines)
+    path = tmp_path / "orders.jsonl"
+    path.write_text("\n".join(json.dumps(node) for node in lines) + "\n")
+    return path
+
+
+def _first_child(lines):
+    return next(i for i, node in enumerate(lines) if "__parentId" in node)
+
+
+@pytest.mark.parametrize("parent", ["gid://shopify/Order/1", "child"],
+                         ids=["no such order", "a child as parent"])
+def test_a_child_without_its_order_is_left_to_the_reference(tmp_path, shop, parent):
+    def change(lines):
+        i = _first_child(lines)
+        other = next(n for n in lines[i + 1:] if "__parentId" in n)
+        lines[i]["__parentId"] = other["id"] if parent == "child" else parent
+
+    with pytest.raises(Unusual, match=r"1 missing parent\(s\)"):
+        map_file(_file_with(tmp_path, shop, change), "s", tmp_path)
+
+
+@pytest.mark.parametrize("what", ["order", "line"])
+def test_a_repeated_key_is_left_to_the_reference(tmp_path, shop, what):
+    def change(lines):
+        if what == "order":
+            lines.append(dict(lines[0]))
+        else:
+            lines.append(dict(lines[_first_child(lines)]))
+
+    with pytest.raises(Unusual, match=r"1 repeated key\(s\)"):
+        map_file(_file_with(tmp_path, shop, change), "s", tmp_path)

@@ -105,9 +105,9 @@ def test_a_key_column_of_one_value_still_tells_keys_apart_with_the_others():
     [("ab", "c"), ("a", "bc"), ("a", None), (None, "a"), ("a", None)],
 ])
 def test_distinct_keys_counts_tuples_not_values(keys):
-    from kpi_engine.sync.arrow_pages import _distinct_keys
-
     import pyarrow.compute as pc
+
+    from kpi_engine.sync.arrow_pages import _distinct_keys
 
     columns = [pa.chunked_array([pa.array([k[i] for k in keys], pa.string())])
                for i in range(2)]

@@ -10,8 +10,7 @@ from typing import Any
 from ..errors import WarehouseError
 from ..schema import Table
 from .arrow_stage import arrow_table
-from .base import (STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys,
-                   repeated_key_error)
+from .base import STATE_TABLE, MergeCounts, QueryResult, Warehouse, check_keys, repeated_key_error
 from .database_file import database_file
 from .ddl import create_table_sql, logical_to_sql
 from .file_lock import FileLocks
