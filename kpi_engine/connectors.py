@@ -51,7 +51,7 @@ class Page:
     arrow: Any = None
     # With arrow: the connector has itself checked that no primary key repeats within the
     # page (Shopify's bulk mapping does, in SQL), so the engine need not count its keys.
-    # A page that repeats one all the same is refused by the warehouse's primary key.
+    # A page that repeats one all the same is refused by the warehouse, with its key.
     keys_unique: bool = False
 
 

@@ -91,7 +91,7 @@ def _arrow_pages(table: str, file: Path, rows: int = 0) -> Iterator[Page]:
             count += batch.num_rows
         if held:
             yield Page(table, [], stream="orders", arrow=pa.Table.from_batches(held),
-                           keys_unique=True)
+                       keys_unique=True)
 
 
 def _order_error(number: int, order_id: Any, exc: Exception) -> SyncError:
