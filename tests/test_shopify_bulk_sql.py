@@ -333,3 +333,26 @@ def test_a_repeated_key_is_left_to_the_reference(tmp_path, shop, what):
 
     with pytest.raises(Unusual, match=r"1 repeated key\(s\)"):
         map_file(_file_with(tmp_path, shop, change), "s", tmp_path)
+
+
+@pytest.mark.parametrize("case", ["parent of another type", "order id of another type",
+                                  "parent with a query"])
+def test_ids_joined_by_their_tails_must_be_order_ids(tmp_path, shop, case):
+    """The SQL joins children to orders by the ids' tails, which is exact only for ids of
+    the form gid://shopify/Order/N: any other goes to the reference."""
+    def change(lines):
+        i = _first_child(lines)
+        parent = lines[i]["__parentId"]
+        if case == "parent of another type":  # the same tail as its order's id
+            lines[i]["__parentId"] = parent.replace("/Order/", "/DraftOrder/")
+        elif case == "parent with a query":
+            lines[i]["__parentId"] = parent + "?x=1"
+        else:
+            for node in lines:
+                if node.get("id") == parent:
+                    node["id"] = parent.replace("/Order/", "/DraftOrder/")
+                if node.get("__parentId") == parent:
+                    node["__parentId"] = parent.replace("/Order/", "/DraftOrder/")
+
+    with pytest.raises(Unusual, match=r"^[1-9][0-9]* row\(s\) not of the documented shape"):
+        map_file(_file_with(tmp_path, shop, change), "s", tmp_path)

@@ -2,12 +2,13 @@
 
 DuckDB reads the downloaded file itself (``read_json`` with the columns the mapping
 needs), rebuilds each order from its children by joining ``__parentId`` to the orders'
-ids, and computes the orders, order_lines and checkouts tables in SQL; the sync engine
+ids (by their tails, both being checked to be Order ids), and computes the orders, order_lines and checkouts tables in SQL; the sync engine
 then gets them as Arrow pages. No Python object is made per order or line: this is what
 makes a full sync of a large shop fast (docs/connectors/shopify.md, "How it reads").
 
 The Python mapping (mapping.py) stays the reference. This path accepts only the shape the
-API documents: ids that are Shopify global ids, amounts that are JSON strings of at most
+API documents: ids that are Shopify global ids (an order's, and a child's
+``__parentId``, of the form gid://shopify/Order/1234), amounts that are JSON strings of at most
 14 integer and 4 decimal digits (exact in DECIMAL(18, 4), so no rounding can differ),
 timestamps of the form 2025-03-01T10:00:00Z or with an offset, strings that are JSON
 strings, and every order's children present. Each row's shape is checked in the same
@@ -40,6 +41,10 @@ _STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
 _PLAIN_URL = r"(?i)https?://[A-Za-z0-9.:@-]*(/[^?#\x00-\x20\x7f]*)?([?#][^\x00-\x20\x7f]*)?"
 
 _GID = r"(?s)gid://shopify/(.*/)?[^/?][^/]*"
+# An order's id, and a child's __parentId: the tail after this prefix is then the whole
+# rest, so two of them are equal exactly when their tails are (the joins use the tails).
+_ORDER_ID = r"(?s)gid://shopify/Order/[^/?]+"
+_ORDER_PREFIX_LENGTH = len("gid://shopify/Order/")
 _MONEY = "STRUCT(shopMoney STRUCT(amount JSON))"
 _ID = "STRUCT(id VARCHAR)"
 # Every field the mapping reads, typed as read_json should parse it. Scalars other than
@@ -136,7 +141,7 @@ def _object_ok(x: str) -> str:
 _JOURNEY = "customerJourneySummary.firstVisit"
 _DISCOUNTS = "discountAllocations"
 _ORDER_OK = " AND ".join([
-    "id IS NOT NULL", _gid_ok("id"),
+    "id IS NOT NULL", f"regexp_full_match(id, '{_ORDER_ID}')",
     "(test IS NULL OR test IN ('true', 'false'))",
     _stamp_ok("processedAt"), _stamp_ok("createdAt"), _stamp_ok("cancelledAt"),
     "COALESCE(processedAt, createdAt) IS NOT NULL",
@@ -152,8 +157,9 @@ _ORDER_OK = " AND ".join([
     _bag_ok("totalRefundedSet", False),
     f"(refunds IS NULL OR starts_with({_REFUNDS}, '['))",
 ])
+_PARENT_OK = f"regexp_full_match(__parentId, '{_ORDER_ID}')"
 _LINE_OK = " AND ".join([
-    _gid_ok("id"), _is_text("sku"),
+    _PARENT_OK, _gid_ok("id"), _is_text("sku"),
     "regexp_full_match(quantity, '-?[0-9]{1,19}')",
     f"{_QUANTITY} IS NOT NULL",
     _object_ok("product"), _object_ok("variant"), _object_ok("variant.product"),
@@ -162,20 +168,23 @@ _LINE_OK = " AND ".join([
     f"({_DISCOUNTS} IS NULL OR COALESCE(list_bool_and(list_transform({_DISCOUNTS}, "
     f"lambda a: {_bag_ok('a.allocatedAmountSet', True)})), true))",
 ])
-_SHIPPING_OK = _bag_ok("discountedPriceSet", True)
+_SHIPPING_OK = f"{_PARENT_OK} AND {_bag_ok('discountedPriceSet', True)}"
 
 _KIND = ("CASE WHEN __parentId IS NULL THEN 'order' "
          "WHEN starts_with(id, 'gid://shopify/LineItem/') THEN 'line' "
          "WHEN starts_with(id, 'gid://shopify/ShippingLine/') THEN 'shipping' END")
 
 # One scan of the file: each row's kind, whether it has the documented shape, and its
-# values already typed (columns of the other kinds stay NULL).
+# values already typed (columns of the other kinds stay NULL). No row keeps its whole
+# global id: an order's and a child's parent's are checked to be Order ids (_ORDER_ID),
+# so their tails join them exactly; not storing a million ids and 800,000 parents of
+# 30 characters each took about 0.7 s off the scan of 200,000 orders.
 _SCAN = f"""
 CREATE TABLE raw AS SELECT
-  id, __parentId AS parent, kind,
+  kind,
   CASE kind WHEN 'order' THEN {_ORDER_OK} WHEN 'line' THEN {_LINE_OK}
             WHEN 'shipping' THEN {_SHIPPING_OK} ELSE false END AS ok,
-  {_tail('id')} AS tail, {_tail('__parentId')} AS parent_tail,
+  {_tail('id')} AS tail, __parentId[{_ORDER_PREFIX_LENGTH + 1}:] AS parent_tail,
   COALESCE(test = 'true', false) AS is_test,
   {_stamp('COALESCE(processedAt, createdAt)')} AS created_at,
   {_stamp('updatedAt')} AS updated_at,
@@ -216,11 +225,11 @@ FROM (SELECT *, {_KIND} AS kind FROM read_json(?, format = 'newline_delimited',
 # not an order of the file is a child the reference would reject: counting the groups
 # without an order needs a join of one row per parent, not one per child.
 _CHILDREN = """
-CREATE TABLE children AS SELECT parent,
+CREATE TABLE children AS SELECT parent_tail,
   sum(gross) FILTER (WHERE kind = 'line') AS subtotal,
   sum(discount) FILTER (WHERE kind = 'line') AS discounts,
   sum(shipping) FILTER (WHERE kind = 'shipping') AS shipping
-FROM raw WHERE parent IS NOT NULL GROUP BY parent
+FROM raw WHERE parent_tail IS NOT NULL GROUP BY parent_tail
 """
 
 # What would make the SQL differ from the reference: a row not of the documented shape,
@@ -229,7 +238,8 @@ _PROBLEMS = """
 SELECT
   (SELECT count(*) FROM raw WHERE NOT ok),
   (SELECT count(*) FROM children c
-     WHERE NOT EXISTS (SELECT 1 FROM raw p WHERE p.kind = 'order' AND p.id = c.parent)),
+     WHERE NOT EXISTS (SELECT 1 FROM raw p WHERE p.kind = 'order'
+                       AND p.tail = c.parent_tail)),
   (SELECT count(*) - count(DISTINCT tail) FROM raw WHERE kind = 'order'),
   (SELECT count(*) - count(DISTINCT (parent_tail, tail)) FROM raw WHERE kind = 'line')
 """
@@ -264,7 +274,7 @@ SELECT o.tail AS order_id, CAST(? AS VARCHAR) AS source,
   {_LANDING} AS landing_page,
   o.updated_at, NULLIF(o.presentment_currency, '') AS presentment_currency
 FROM raw o
-LEFT JOIN children c ON c.parent = o.id
+LEFT JOIN children c ON c.parent_tail = o.tail
 LEFT JOIN channels ch ON ch.name = o.source_name
 LEFT JOIN financial f ON f.name = o.financial
 LEFT JOIN landings u ON u.url = o.landing
@@ -388,9 +398,9 @@ class MappedFile:
     def orders_with_refunds(self) -> Iterator[tuple[str, str, str]]:
         """(order global id, order id, its refunds list as JSON text), by order id (the
         scan keeps no file order; this order makes the refund requests repeatable)."""
-        cursor = self.con.execute("SELECT id, tail, refunds FROM raw WHERE kind = 'order' "
-                                  "AND refunds IS NOT NULL "
-                                  "ORDER BY length(tail), tail, id")
+        cursor = self.con.execute("SELECT 'gid://shopify/Order/' || tail, tail, refunds "
+                                  "FROM raw WHERE kind = 'order' AND refunds IS NOT NULL "
+                                  "ORDER BY length(tail), tail")
         while batch := cursor.fetchmany(1_000):
             yield from batch
 
