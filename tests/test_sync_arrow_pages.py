@@ -4,15 +4,21 @@ Arrow table; SQLite, as PostgreSQL and MariaDB, takes its rows)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
 import pyarrow as pa
 import pytest
 
-from kpi_engine.errors import WarehouseError
+from kpi_engine import hookimpl
+from kpi_engine.connectors import Connector, ConnectorSettings, Page, SyncContext
+from kpi_engine.errors import KpiError, WarehouseError
+from kpi_engine.extensions import reset_extensions
+from kpi_engine.plugins import get_plugin_manager
 from kpi_engine.schema import TABLES
 from kpi_engine.sync.arrow_pages import ArrowCoercer
+from kpi_engine.sync.engine import run_sync
 from kpi_engine.warehouses.connect import connect
 
 REFUNDS = TABLES["refunds"]
@@ -163,7 +169,7 @@ def test_a_page_that_wrongly_vouches_for_its_keys_is_refused_and_changes_nothing
         keys_unique=True).arrow
     with pytest.raises(WarehouseError) as caught:
         with wh.transaction():
-            wh.upsert_arrow(REFUNDS, lying)
+            wh.upsert_arrow(REFUNDS, lying, verify_keys=True)
     message = str(caught.value)
     assert message.startswith("refunds") and "refund_id" in message and "2" in message, \
         message
@@ -175,3 +181,45 @@ def test_a_page_that_wrongly_vouches_for_its_keys_is_refused_and_changes_nothing
         counts = wh.upsert_arrow(REFUNDS, ArrowCoercer(REFUNDS, "s").coerce(
             _page(["3"], [Decimal(3)]), "x", problems).arrow)
     assert counts.inserted == 1
+
+
+class _Vouching(Connector):
+    """Refunds in columns whose keys the connector vouches for (``keys_unique``)."""
+
+    name = "test_vouching"
+    settings_model = ConnectorSettings
+    ids: list[str] = []
+
+    def read(self, context: SyncContext) -> Iterator[Page]:
+        yield Page("refunds", [], arrow=_page(self.ids, [Decimal(len(self.ids))] * len(
+            self.ids)), keys_unique=True)
+
+
+class _VouchingPlugin:
+    @hookimpl
+    def kpi_register_connectors(self, register):
+        register(_Vouching)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_a_sync_whose_pages_wrongly_vouch_for_their_keys_fails_and_keeps_the_tables(
+        warehouse_factory, engine, monkeypatch):
+    """The engine hands a vouched page over unchecked and asks the warehouse to verify
+    it: the second sync, into a table that has rows, repeats a key and changes nothing."""
+    pm = get_plugin_manager()
+    plugin = _VouchingPlugin()
+    pm.register(plugin, name="test-vouching")
+    reset_extensions()
+    wh = warehouse_factory(engine)
+    try:
+        monkeypatch.setattr(_Vouching, "ids", ["1", "2"])
+        assert run_sync("test_vouching", wh, {}).rows == {"refunds": 2}
+        monkeypatch.setattr(_Vouching, "ids", ["3", "2", "3"])
+        with pytest.raises(KpiError, match=r"refunds.*'3'"):
+            run_sync("test_vouching", wh, {})
+        rows = wh.query("SELECT refund_id, amount FROM refunds ORDER BY refund_id").rows
+        assert [(r, Decimal(str(a))) for r, a in rows] == [("1", Decimal(2)),
+                                                          ("2", Decimal(2))]
+    finally:
+        pm.unregister(plugin)
+        reset_extensions()

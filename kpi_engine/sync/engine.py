@@ -300,7 +300,8 @@ class _Run:
         if page.replace_all and self.full_refresh:
             self._replace(table, coerced.sources | set(page.replace_sources))
         if coerced.arrow is not None:
-            counts = self.warehouse.upsert_arrow(table, coerced.arrow)
+            counts = self.warehouse.upsert_arrow(table, coerced.arrow,
+                                                 verify_keys=page.keys_unique)
         else:
             counts = self.warehouse.upsert(table, coerced.columns, coerced.rows)
         self.report.rows[table.name] = self.report.rows.get(table.name, 0) + counts.rows

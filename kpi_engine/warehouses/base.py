@@ -156,18 +156,19 @@ class Warehouse(ABC):
                                       "nor merge")
         return MergeCounts(self.merge(table, columns, rows, key), None, None, None)
 
-    def upsert_arrow(self, table: Table, data: Any,
-                     key: Sequence[str] | None = None) -> MergeCounts:
+    def upsert_arrow(self, table: Table, data: Any, key: Sequence[str] | None = None, *,
+                     verify_keys: bool = False) -> MergeCounts:
         """``upsert`` of a page given as a ``pyarrow.Table`` (typed by the sync engine).
 
         Engines that can stage Arrow as it is (DuckDB) override this; the others get the
-        rows as Python values, one column at a time. A page whose connector vouched for
-        its keys (``Page.keys_unique``) was not deduplicated by the engine: a repeated key
-        is refused here, as DuckDB's primary key refuses it, rather than merged twice."""
+        rows as Python values, one column at a time. ``verify_keys``: the engine did not
+        remove repeated keys (the connector vouched for them, ``Page.keys_unique``), so a
+        repeated key is refused here rather than merged twice."""
         columns = list(data.column_names)
         values = [data.column(c).to_pylist() for c in columns]
         rows = list(zip(*values, strict=True))
-        refuse_repeated_keys(table, columns, rows, list(key or table.primary_key))
+        if verify_keys:
+            refuse_repeated_keys(table, columns, rows, list(key or table.primary_key))
         return self.upsert(table, columns, rows, key)
 
     @abstractmethod

@@ -193,8 +193,8 @@ class DuckDBWarehouse(Warehouse):
         return self._merge_staged(table, arrow_table(table, columns,
                                                      list(zip(*rows, strict=True))), key)
 
-    def upsert_arrow(self, table: Table, data: Any,
-                     key: Sequence[str] | None = None) -> MergeCounts:
+    def upsert_arrow(self, table: Table, data: Any, key: Sequence[str] | None = None, *,
+                     verify_keys: bool = False) -> MergeCounts:
         if not data.num_rows:
             return MergeCounts()
         key = list(key or table.primary_key)
@@ -206,9 +206,10 @@ class DuckDBWarehouse(Warehouse):
         if empty:
             raise WarehouseError(f"{table.name}: rows have no value in key column "
                                  f"{empty[0]!r}; every row needs its key")
-        return self._merge_staged(table, data, key)
+        return self._merge_staged(table, data, key, verify_keys)
 
-    def _merge_staged(self, table: Table, arrow: Any, key: list[str]) -> MergeCounts:
+    def _merge_staged(self, table: Table, arrow: Any, key: list[str],
+                      verify_keys: bool = False) -> MergeCounts:
         """Merge an Arrow page (keys unique within it) by primary key.
 
         The counting join says how many rows are new and changed; when every row is new
@@ -226,9 +227,9 @@ class DuckDBWarehouse(Warehouse):
             if not self.query(f"SELECT 1 FROM {plan.target} LIMIT 1").rows:
                 new, changed = total, 0
             else:
-                # ON CONFLICT would keep one of a repeated key's rows without a word (an
-                # empty table's INSERT is refused by the primary key instead).
-                self._refuse_repeated_keys(table, plan)
+                if verify_keys:  # ON CONFLICT would keep one of a repeated key's rows
+                    # without a word (an empty table's INSERT is refused by the key)
+                    self._refuse_repeated_keys(table, plan)
                 _, new, changed = (int(v or 0) for v in self.query(count_sql(plan)).rows[0])
             if new == total:
                 self.execute(f"INSERT INTO {plan.target} ({plan.column_list()}) "
