@@ -123,6 +123,15 @@ def _variants(shop) -> dict[str, dict]:
     order(s, 1004)["lineItems"]["nodes"][0]["id"] += "?v=1"
     order(s, 1001)["customer"]["id"] = "gid://shopify/Customer/9/7"
     out["ids with a query or more parts"] = s
+    # Each id of another type than the field's usual one (the SQL's plain-form shortcut
+    # does not apply) or of the usual type in another form (the shortcut must refuse it)
+    s = copy.deepcopy(shop)
+    line = order(s, 1004)["lineItems"]["nodes"][0]
+    line["product"] = {"id": "gid://shopify/Product/7?x=1"}
+    line["variant"] = {**(line.get("variant") or {}), "id": "gid://shopify/Variant/3/4"}
+    order(s, 1004)["lineItems"]["nodes"][-1]["id"] = "gid://shopify/LineItem/a/b/88"
+    order(s, 1001)["customer"]["id"] = "gid://shopify/Buyer/9"
+    out["ids of other types and forms"] = s
     s = copy.deepcopy(shop)
     order(s, 1002)["customer"] = {"id": "gid://shopify/Customer/?x=1"}
     out["customer id without a tail"] = s
@@ -159,7 +168,8 @@ def test_refunds_that_are_not_a_list_are_left_to_the_reference(tmp_path, shop, r
 
 
 @pytest.mark.parametrize("name", ["odd landing page", "offsets and fractions",
-                                  "ids with a query or more parts"])
+                                  "ids with a query or more parts",
+                                  "ids of other types and forms"])
 def test_shapes_the_sql_maps_as_the_reference_does(tmp_path, shop, name):
     variant = _variants(shop)[name]
     assert _mapped(tmp_path, _bulk_lines(variant)) == _reference(variant)
@@ -336,7 +346,8 @@ def test_a_repeated_key_is_left_to_the_reference(tmp_path, shop, what):
 
 
 @pytest.mark.parametrize("case", ["parent of another type", "order id of another type",
-                                  "parent with a query"])
+                                  "parent with a query", "order id of more parts",
+                                  "order id without a tail"])
 def test_ids_joined_by_their_tails_must_be_order_ids(tmp_path, shop, case):
     """The SQL joins children to orders by the ids' tails, which is exact only for ids of
     the form gid://shopify/Order/N: any other goes to the reference."""
@@ -347,12 +358,15 @@ def test_ids_joined_by_their_tails_must_be_order_ids(tmp_path, shop, case):
             lines[i]["__parentId"] = parent.replace("/Order/", "/DraftOrder/")
         elif case == "parent with a query":
             lines[i]["__parentId"] = parent + "?x=1"
-        else:
+        else:  # the order's id and its children's parent, changed alike
+            other = {"order id of another type": parent.replace("/Order/", "/DraftOrder/"),
+                     "order id of more parts": parent.replace("/Order/", "/Order/7/"),
+                     "order id without a tail": "gid://shopify/Order/"}[case]
             for node in lines:
                 if node.get("id") == parent:
-                    node["id"] = parent.replace("/Order/", "/DraftOrder/")
+                    node["id"] = other
                 if node.get("__parentId") == parent:
-                    node["__parentId"] = parent.replace("/Order/", "/DraftOrder/")
+                    node["__parentId"] = other
 
     with pytest.raises(Unusual, match=r"^[1-9][0-9]* row\(s\) not of the documented shape"):
         map_file(_file_with(tmp_path, shop, change), "s", tmp_path)
