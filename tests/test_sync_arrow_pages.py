@@ -111,13 +111,16 @@ def test_a_key_column_of_one_value_still_tells_keys_apart_with_the_others():
     [("ab", "c"), ("a", "bc"), ("a", None), (None, "a"), ("a", None)],
 ])
 def test_distinct_keys_counts_tuples_not_values(keys):
-    import pyarrow.compute as pc
-
-    from kpi_engine.sync.arrow_pages import _distinct_keys
+    from kpi_engine.arrow_keys import distinct_keys, repeated_key_row
 
     columns = [pa.chunked_array([pa.array([k[i] for k in keys], pa.string())])
                for i in range(2)]
-    assert _distinct_keys(pa, pc, columns) == len(set(keys))
+    assert distinct_keys(columns) == len(set(keys))
+    row = repeated_key_row(columns)
+    if len(set(keys)) == len(keys):
+        assert row is None
+    else:
+        assert keys[row] in keys[:row]
 
 
 def test_a_page_of_distinct_keys_imports_neither_acero_nor_pandas(tmp_path):
@@ -181,6 +184,54 @@ def test_a_page_that_wrongly_vouches_for_its_keys_is_refused_and_changes_nothing
         counts = wh.upsert_arrow(REFUNDS, ArrowCoercer(REFUNDS, "s").coerce(
             _page(["3"], [Decimal(3)]), "x", problems).arrow)
     assert counts.inserted == 1
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_a_page_is_merged_a_slice_at_a_time_into_the_row_warehouses(
+        warehouse_factory, engine, monkeypatch):
+    """Engines that take rows get an Arrow page ROW_SLICE rows at a time, in the same
+    transaction: the counts and the rows are those of the whole page."""
+    from kpi_engine.warehouses import base
+
+    wh = warehouse_factory(engine)
+    wh.ensure_table(REFUNDS)
+    with wh.transaction():
+        wh.upsert_arrow(REFUNDS, _page(["1", "2"], [Decimal(1), Decimal(2)]))
+    sizes: list[int] = []
+    merge = type(wh).upsert
+
+    def counted(self, table, columns, rows, key=None):
+        sizes.append(len(rows))
+        return merge(self, table, columns, rows, key)
+
+    monkeypatch.setattr(base, "ROW_SLICE", 2)
+    monkeypatch.setattr(type(wh), "upsert", counted)
+    page = _page(["1", "2", "3", "4", "5"], [Decimal(1), Decimal("2.5"), Decimal(3),
+                                             Decimal(4), Decimal(5)])
+    with wh.transaction():
+        counts = wh.upsert_arrow(REFUNDS, page, verify_keys=True)
+    assert sizes == [2, 2, 1]
+    assert (counts.rows, counts.inserted, counts.updated, counts.unchanged) == (5, 3, 1, 1)
+    rows = wh.query("SELECT refund_id, amount FROM refunds ORDER BY refund_id").rows
+    assert [(r, Decimal(str(a))) for r, a in rows] == [
+        ("1", Decimal(1)), ("2", Decimal("2.5")), ("3", Decimal(3)), ("4", Decimal(4)),
+        ("5", Decimal(5))]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_key_repeated_across_slices_is_refused_before_any_is_written(
+        warehouse_factory, engine, monkeypatch):
+    from kpi_engine.warehouses import base
+
+    monkeypatch.setattr(base, "ROW_SLICE", 2)
+    wh = warehouse_factory(engine)
+    wh.ensure_table(REFUNDS)
+    lying = _page(["1", "2", "3", "1", "4"], [Decimal(1)] * 5)
+    with pytest.raises(WarehouseError, match=r"^refunds: the page repeats the key "
+                                             r"\(source='shop', refund_id='1'\); "):
+        with wh.transaction():
+            wh.upsert_arrow(REFUNDS, lying, verify_keys=True)
+    assert wh.query("SELECT COUNT(*) FROM refunds").rows[0][0] == 0
 
 
 class _Vouching(Connector):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..arrow_keys import distinct_keys
 from ..errors import did_you_mean
 from ..schema import Table
 from .coerce import CoercedPage
@@ -106,34 +107,13 @@ class ArrowCoercer:
         # A key column with one value throughout (source, mostly) tells no rows apart:
         # leaving it out halves the cost of the count on a page of a single source.
         varying = [k for k in key if not _constant(pc, typed.column(k))] or key[:1]
-        if _distinct_keys(pa, pc, [typed.column(k) for k in varying]) == typed.num_rows:
+        if distinct_keys([typed.column(k) for k in varying]) == typed.num_rows:
             return typed
         numbered = typed.append_column("_kpi_row", pa.array(range(typed.num_rows),
                                                             type=pa.int64()))
         last = numbered.group_by(varying).aggregate([("_kpi_row", "max")])
         keep = pc.sort_indices(last.column("_kpi_row_max"))
         return typed.take(pc.take(last.column("_kpi_row_max"), keep))
-
-
-def _distinct_keys(pa: Any, pc: Any, columns: list[Any]) -> int:
-    """How many distinct key tuples ``columns`` hold, by dictionary codes: each column's
-    code is folded into the codes so far and encoded again, so they stay below the row
-    count. Unlike ``Table.group_by`` this needs no Acero engine, whose import alone
-    (about 0.3 s) cost a bulk sync more than all its counts together."""
-    codes = None
-    distinct = 0
-    for column in columns:
-        encoded = pc.dictionary_encode(column.combine_chunks(), null_encoding="encode")
-        these = encoded.indices.cast(pa.int64())
-        if codes is None:
-            codes, distinct = these, len(encoded.dictionary)
-            continue
-        # The width as an Arrow scalar: a Python int given to a compute function is
-        # converted through pyarrow's Python path, which imports pandas where installed.
-        width = pc.count(encoded.dictionary, mode="all")
-        folded = pc.dictionary_encode(pc.add(pc.multiply(codes, width), these))
-        codes, distinct = folded.indices.cast(pa.int64()), len(folded.dictionary)
-    return distinct
 
 
 def _constant(pc: Any, column: Any) -> bool:

@@ -17,8 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ..arrow_keys import repeated_key_row
 from ..errors import WarehouseError
 from ..schema import Column, Table
+
+# Rows of an Arrow page made Python values at a time by the engines that take rows
+# (upsert_arrow): bounds their memory whatever a connector's page size.
+ROW_SLICE = 50_000
 
 # Saved cursors, one row per connector, source (the account a connector instance reads,
 # Connector.source_identity) and stream.
@@ -72,21 +77,6 @@ def check_keys(table: Table, columns: list[str], rows: Sequence[Sequence[Any]],
             raise WarehouseError(f"{table.name}: {empty:,} row(s) have no value in key column "
                                  f"{k!r}; every row needs its key "
                                  f"({', '.join(table.primary_key)})")
-
-
-def refuse_repeated_keys(table: Table, columns: list[str], rows: Sequence[Sequence[Any]],
-                         key: list[str]) -> None:
-    """A page's rows must not repeat a key: a merge would write one of them twice."""
-    names = [k for k in key if k in columns]
-    where = [columns.index(k) for k in names]
-    if not where:
-        return
-    seen: set[tuple[Any, ...]] = set()
-    for row in rows:
-        value = tuple(row[i] for i in where)
-        if value in seen:
-            raise repeated_key_error(table, names, value)
-        seen.add(value)
 
 
 def repeated_key_error(table: Table, names: Sequence[str], value: Sequence[Any]
@@ -161,15 +151,25 @@ class Warehouse(ABC):
         """``upsert`` of a page given as a ``pyarrow.Table`` (typed by the sync engine).
 
         Engines that can stage Arrow as it is (DuckDB) override this; the others get the
-        rows as Python values, one column at a time. ``verify_keys``: the engine did not
+        rows as Python values, ``ROW_SLICE`` rows at a time, one column at a time, all
+        in the caller's transaction. ``verify_keys``: the engine did not
         remove repeated keys (the connector vouched for them, ``Page.keys_unique``), so a
         repeated key is refused here rather than merged twice."""
         columns = list(data.column_names)
-        values = [data.column(c).to_pylist() for c in columns]
-        rows = list(zip(*values, strict=True))
         if verify_keys:
-            refuse_repeated_keys(table, columns, rows, list(key or table.primary_key))
-        return self.upsert(table, columns, rows, key)
+            names = [k for k in (key or table.primary_key) if k in columns]
+            row = repeated_key_row([data.column(k) for k in names]) if names else None
+            if row is not None:
+                raise repeated_key_error(table, names,
+                                         [data.column(k)[row].as_py() for k in names])
+        # A slice at a time: a whole page as Python values (a tuple and an object per
+        # value) took several times its Arrow size.
+        counts = MergeCounts()
+        for start in range(0, data.num_rows, ROW_SLICE) or [0]:
+            part = data.slice(start, ROW_SLICE)
+            values = [part.column(c).to_pylist() for c in columns]
+            counts += self.upsert(table, columns, list(zip(*values, strict=True)), key)
+        return counts
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
