@@ -30,13 +30,16 @@ from .bulk_refunds import complete_refunds
 from .bulk_sql import Unusual, map_file
 from .values import ShopifyDataError
 
-# Two of DuckDB's row groups (122,880 rows each): the warehouse commits, and checkpoints,
-# once a page; 100,000-row pages took about 1.5 s longer on 200,000 orders
-# (docs/connectors/shopify.md).
-ARROW_PAGE_ROWS = 245_760
+# Four of DuckDB's row groups (122,880 rows each): the warehouse commits once a page, and
+# DuckDB merges each commit's rows into the table's primary-key index; pages of 245,760
+# rows cost the warehouse's part of a 200,000-order sync about 0.2 s more, 100,000-row
+# pages 1.5 s more (docs/connectors/shopify.md). The warehouses that take rows get a
+# page 50,000 rows at a time (warehouses/base.py ROW_SLICE).
+ARROW_PAGE_ROWS = 491_520
 # The embedded database hands its tables over in batches of this size, joined again into
-# pages: a quarter page is held once in DuckDB's result and once in the Arrow file's
-# writer, not a whole page (peak memory of the mapping 400 -> 348 MB for 200,000 orders).
+# pages: a batch is held once in DuckDB's result and once in the Arrow file's writer,
+# not a whole page (a quarter page against a whole one: peak memory of the mapping 348
+# against 400 MB for 200,000 orders).
 EXPORT_ROWS = 61_440
 REFUND_PAGE_ROWS = 5_000
 _REFUND_BATCH = 500  # orders whose refunds are completed together
