@@ -4,9 +4,11 @@ browser is missing, the test set-up installs it with apt-get, as CI's machine al
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,18 +17,34 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
+# Test workers that need the browser at once install it one at a time: a second apt-get
+# beside the first failed on dpkg's lock (a fresh machine's CI run, two workers).
+INSTALL_LOCK = Path(tempfile.gettempdir()) / "kpi-engine-tests-chromium.lock"
+
+
+def _installed() -> bool:
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
 def ensure_chromium() -> None:
-    if Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists():
+    if _installed():
         return
     if shutil.which("apt-get") is None:
         pytest.fail("headless Chromium is needed: apt-get install chromium chromium-driver")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update"],
-                ["apt-get", "install", "-y", "--no-install-recommends", "chromium",
-                 "chromium-driver"]):
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
-        if done.returncode != 0:
-            pytest.fail(f"{' '.join(cmd)} failed: {done.stderr[-500:]}")
+    with INSTALL_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if _installed():  # another worker installed it while this one waited
+            return
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        # An apt-get of someone else's may hold dpkg's lock: wait for it, not fail.
+        wait = ["-o", "DPkg::Lock::Timeout=600"]
+        for cmd in (["apt-get", *wait, "update"],
+                    ["apt-get", *wait, "install", "-y", "--no-install-recommends",
+                     "chromium", "chromium-driver"]):
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                                  timeout=1200)
+            if done.returncode != 0:
+                pytest.fail(f"{' '.join(cmd)} failed: {done.stderr[-500:]}")
 
 
 def start_chromium(width: int = 1280, height: int = 1600):
