@@ -8,12 +8,14 @@ second of wall time and orders per second of the process's own CPU time (the mac
 be shared), and the peak resident memory of the whole `kpi sync` process (its maximum
 RSS, from wait4). The server runs in a process of its own, so its memory is not counted.
 Memory should not grow with orders: compare the small and the large run (the ratio is
-printed). Each run is repeated (``--repeat``, 3 by default) and the line gives the median
-wall and CPU time and the highest peak, with every run's wall time after it: on a shared
-machine one run's figure says as much about the neighbours as about the sync.
+printed), and a third, larger bulk run (``--large``, 400,000 orders, run once) shows
+where the peak levels off. Each run is repeated (``--repeat``, 3 by default) and the line
+gives the median wall and CPU time and the highest peak, with every run's wall time
+after it: on a shared machine one run's figure says as much about the neighbours as
+about the sync.
 
     python bench/sync_bench.py [--orders 200000] [--small 50000] [--paged-orders 10000]
-                               [--repeat 3]
+                               [--repeat 3] [--large 400000]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,9 +78,10 @@ def order_node(i: int) -> dict:
     }
 
 
-def write_inputs(folder: Path, orders: int) -> None:
-    """The bulk JSONL (children on lines of their own, with __parentId) and the baseline's
-    canonical JSON Lines files, made by the connector's own mapping from the same nodes."""
+def write_inputs(folder: Path, orders: int, baseline: bool = True) -> None:
+    """The bulk JSONL (children on lines of their own, with __parentId) and (unless
+    ``baseline`` is false) the baseline's canonical JSON Lines files, made by the
+    connector's own mapping from the same nodes."""
     sys.path.insert(0, str(ROOT))
     from kpi_engine_plugins.shopify.mapping import order_rows
 
@@ -95,6 +99,8 @@ def write_inputs(folder: Path, orders: int) -> None:
             bulk.write(json.dumps(parent) + "\n")
             for child in node["lineItems"]["nodes"] + node["shippingLines"]["nodes"]:
                 bulk.write(json.dumps({**child, "__parentId": node["id"]}) + "\n")
+            if not baseline:
+                continue
             order, lines, _, checkouts = order_rows(node, "shopify")
             o.write(json.dumps(order, default=str) + "\n")
             for row in lines:
@@ -220,6 +226,9 @@ def main() -> None:
                         help="orders for the paged GraphQL sync (50 a request)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each measurement; the median is printed")
+    parser.add_argument("--large", type=int, default=400_000,
+                        help="orders for one more bulk run, run once, beyond --orders: "
+                             "where the peak memory levels off (0: none)")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -238,18 +247,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kpi-sync-bench-") as tmp:
         root = Path(tmp)
         sizes = sorted({args.small, args.orders})
-        for n in sizes:
+        large = [args.large] if args.large > sizes[-1] else []
+        for n in sizes + large:
             folder = root / str(n)
-            write_inputs(folder, n)
+            only_bulk = n in large  # the baseline's and paged runs say nothing new there
+            write_inputs(folder, n, baseline=not only_bulk)
             proc, url = run_server_process(folder, n)
             try:
-                runs = [("baseline: files from JSON Lines", n,
-                         kpi_sync("files", folder / "files.duckdb", f"path={folder/'files'}",
-                                  "source=shopify")),
-                        ("shopify bulk operation (JSONL)", n,
-                         kpi_sync("shopify", folder / "bulk.duckdb", f"base_url={url}",
-                                  "bulk=always", "streams=orders",
-                                  "bulk_poll_seconds=0.05"))]
+                bulk = ("shopify bulk operation (JSONL)", n,
+                        kpi_sync("shopify", folder / "bulk.duckdb", f"base_url={url}",
+                                 "bulk=always", "streams=orders", "bulk_poll_seconds=0.05"))
+                runs = [bulk] if only_bulk else [
+                    ("baseline: files from JSON Lines", n,
+                     kpi_sync("files", folder / "files.duckdb", f"path={folder/'files'}",
+                              "source=shopify")), bulk]
                 if n == sizes[0] and args.paged_orders:
                     paged = min(args.paged_orders, n)
                     runs.append(("shopify paged GraphQL", paged, None))
@@ -261,7 +272,8 @@ def main() -> None:
                         argv = kpi_sync("shopify", folder / "paged.duckdb",
                                         f"base_url={url}", "bulk=never", "streams=orders",
                                         "orders_page_size=50")
-                    runs_of = [fresh_measure(argv, env) for _ in range(max(1, args.repeat))]
+                    repeat = 1 if only_bulk else max(1, args.repeat)
+                    runs_of = [fresh_measure(argv, env) for _ in range(repeat)]
                     for *_, text in runs_of:  # each run loaded every order itself
                         if f"orders {count:,} ({count:,} inserted" not in text:
                             raise SystemExit(f"{label}: not every order inserted: {text}")
@@ -277,11 +289,17 @@ def main() -> None:
             finally:
                 proc.kill()
                 proc.wait()
+            shutil.rmtree(folder)  # 1.4 GB of input at 400,000 orders: one size at a time
     for label, by_size in peaks.items():
-        if len(by_size) == 2:
-            (a, pa), (b, pb) = sorted(by_size.items())
-            print(f"{label}: peak memory {pa:.0f} MB at {a:,} orders, {pb:.0f} MB at "
-                  f"{b:,} orders (ratio {pb / pa:.2f})")
+        steps = sorted(by_size.items())
+        if len(steps) < 2:
+            continue
+        (first, peak), rest = steps[0], steps[1:]
+        text = f"{peak:.0f} MB at {first:,} orders"
+        for count, now in rest:
+            text += f", {now:.0f} MB at {count:,} orders (ratio {now / peak:.2f})"
+            peak = now
+        print(f"{label}: peak memory {text}")
 
 
 if __name__ == "__main__":
