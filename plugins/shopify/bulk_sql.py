@@ -2,14 +2,15 @@
 
 DuckDB reads the downloaded file itself (``read_json`` with the columns the mapping
 needs), rebuilds each order from its children by joining ``__parentId`` to the orders'
-ids (by their tails, both being checked to be Order ids), and computes the orders, order_lines and checkouts tables in SQL; the sync engine
-then gets them as Arrow pages. No Python object is made per order or line: this is what
-makes a full sync of a large shop fast (docs/connectors/shopify.md, "How it reads").
+ids (by their tails, both being checked to be Order ids), and computes the orders,
+order_lines and checkouts tables in SQL; the sync engine then gets them as Arrow pages.
+No Python object is made per order or line: this is what makes a full sync of a large
+shop fast (docs/connectors/shopify.md, "How it reads").
 
 The Python mapping (mapping.py) stays the reference. This path accepts only the shape the
 API documents: ids that are Shopify global ids (an order's, and a child's
-``__parentId``, of the form gid://shopify/Order/1234), amounts that are JSON strings of at most
-14 integer and 4 decimal digits (exact in DECIMAL(18, 4), so no rounding can differ),
+``__parentId``, of the form gid://shopify/Order/1234), amounts that are JSON strings of
+at most 14 integer and 4 decimal digits (exact in DECIMAL(18, 4), so no rounding can differ),
 timestamps of the form 2025-03-01T10:00:00Z or with an offset, strings that are JSON
 strings, and every order's children present. Each row's shape is checked in the same
 scan; anything else (a malformed line, a missing field, a number where a string belongs,
@@ -41,10 +42,17 @@ _STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
 _PLAIN_URL = r"(?i)https?://[A-Za-z0-9.:@-]*(/[^?#\x00-\x20\x7f]*)?([?#][^\x00-\x20\x7f]*)?"
 
 _GID = r"(?s)gid://shopify/(.*/)?[^/?][^/]*"
+
+
+def _prefix(kind: str) -> str:
+    """The start of a global id of ``kind``: gid://shopify/KIND/."""
+    return f"gid://shopify/{kind}/"
+
+
 # An order's id, and a child's __parentId, must be gid://shopify/Order/REST (_is_gid_of):
 # the tail after this prefix is then the whole rest, so two of them are equal exactly
 # when their tails are (the joins use the tails).
-_ORDER_PREFIX_LENGTH = len("gid://shopify/Order/")
+_ORDER_PREFIX = _prefix("Order")
 _MONEY = "STRUCT(shopMoney STRUCT(amount JSON))"
 _ID = "STRUCT(id VARCHAR)"
 # Every field the mapping reads, typed as read_json should parse it. Scalars other than
@@ -129,7 +137,7 @@ def _is_gid_of(x: str, kind: str) -> str:
     and no '?' (the form the API gives). Plain string tests, about a quarter of the cost
     of a regular expression: they decide the common case of the checks and tails below,
     which fall back to the general expression only for other ids."""
-    prefix = f"gid://shopify/{kind}/"
+    prefix = _prefix(kind)
     return (f"(starts_with({x}, '{prefix}') AND strlen({x}) > {len(prefix)} AND "
             f"NOT contains(substr({x}, {len(prefix) + 1}), '/') AND NOT contains({x}, '?'))")
 
@@ -139,7 +147,7 @@ def _tail(x: str, *kinds: str) -> str:
     one of ``kinds`` in the plain form, the text after its prefix; else the last path
     segment without its query."""
     plain = " ".join(f"WHEN {_is_gid_of(x, kind)} THEN "
-                     f"substr({x}, {len(f'gid://shopify/{kind}/') + 1})" for kind in kinds)
+                     f"substr({x}, {len(_prefix(kind)) + 1})" for kind in kinds)
     return f"CASE {plain} ELSE split_part(regexp_extract({x}, '[^/]*$'), '?', 1) END"
 
 
@@ -205,7 +213,7 @@ CREATE TABLE raw AS SELECT
   CASE kind WHEN 'order' THEN {_ORDER_OK} WHEN 'line' THEN {_LINE_OK}
             WHEN 'shipping' THEN {_SHIPPING_OK} ELSE false END AS ok,
   {_tail('id', 'Order', 'LineItem')} AS tail,
-  substr(__parentId, {_ORDER_PREFIX_LENGTH + 1}) AS parent_tail,
+  substr(__parentId, {len(_ORDER_PREFIX) + 1}) AS parent_tail,
   COALESCE(test = 'true', false) AS is_test,
   {_stamp('COALESCE(processedAt, createdAt)')} AS created_at,
   {_stamp('updatedAt')} AS updated_at,
@@ -419,9 +427,9 @@ class MappedFile:
     def orders_with_refunds(self) -> Iterator[tuple[str, str, str]]:
         """(order global id, order id, its refunds list as JSON text), by order id (the
         scan keeps no file order; this order makes the refund requests repeatable)."""
-        cursor = self.con.execute("SELECT 'gid://shopify/Order/' || tail, tail, refunds "
+        cursor = self.con.execute("SELECT ? || tail, tail, refunds "
                                   "FROM raw WHERE kind = 'order' AND refunds IS NOT NULL "
-                                  "ORDER BY length(tail), tail")
+                                  "ORDER BY length(tail), tail", [_ORDER_PREFIX])
         while batch := cursor.fetchmany(1_000):
             yield from batch
 
